@@ -218,8 +218,8 @@ describe("validateResources", () => {
 // A fake v1 host: each hierarchy root exists with the files the kernel would create.
 function fakeV1Host(): MemFs {
   const files = (dir: string): Record<string, string> => {
-    const c = hybrid.v1.has("cpuset") && dir.startsWith(`${R}/cpuset`) ? { "cpuset.cpus": "", "cpuset.mems": "" } : {};
-    const base: Record<string, string> = { "cgroup.procs": "", ...c };
+    const base: Record<string, string> = { "cgroup.procs": "" };
+    if (dir.startsWith(`${R}/cpuset`)) Object.assign(base, { "cpuset.cpus": "", "cpuset.mems": "" });
     if (dir.startsWith(`${R}/memory`)) Object.assign(base, { "memory.limit_in_bytes": "9223372036854771712", "memory.memsw.limit_in_bytes": "9223372036854771712", "memory.usage_in_bytes": "4096", "memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n" });
     if (dir.startsWith(`${R}/pids`)) Object.assign(base, { "pids.max": "max", "pids.current": "1" });
     if (dir.startsWith(`${R}/cpu/`)) Object.assign(base, { "cpu.cfs_quota_us": "-1", "cpu.cfs_period_us": "100000", "cpu.stat": "nr_periods 5\nnr_throttled 2\nthrottled_time 3000\n" });

@@ -1,5 +1,8 @@
 // Small helpers shared by the v1 and v2 controller files.
+import type { LinuxResources } from "../spec.ts";
+import { CgroupError, type CgroupFs } from "./fs.ts";
 import type { CgroupWrite } from "./index.ts";
+import type { CgroupStats } from "./stats.ts";
 
 /** A planned write; `fallback` is tried instead when `file` does not exist (e.g. bfq vs. cfq weight files). */
 export interface PlannedWrite extends CgroupWrite {
@@ -15,7 +18,6 @@ export function w(dir: string, name: string, value: string, fallback?: CgroupWri
   return fallback ? { file: `${dir}/${name}`, value, fallback } : { file: `${dir}/${name}`, value };
 }
 
-
 /** cpu.shares (v1, 2..262144) -> cpu.weight (v2, 1..10000), the runc/crun linear mapping. */
 export function sharesToWeight(shares: number): number {
   if (shares === 0) return 0;
@@ -27,11 +29,6 @@ export function blkioToIoWeight(weight: number): number {
   if (weight === 0) return 0;
   return 1 + Math.floor(((weight - 10) * 9999) / 990);
 }
-
-import type { LinuxResources } from "../spec.ts";
-import type { CgroupFs } from "./fs.ts";
-import { CgroupError } from "./fs.ts";
-import type { CgroupStats } from "./stats.ts";
 
 /** One controller (v1 subsystem or v2 controller): pure planning plus stats reading. */
 export interface Controller {

@@ -38,9 +38,11 @@ export class V1Manager implements CgroupManager {
   readonly version = 1 as const;
   private readonly hier: Hierarchy[];
   private readonly isDefaultPath: boolean;
+  private readonly v2Mount: string | undefined;
 
   constructor(private readonly fs: CgroupFs, mounts: CgroupMounts, cgroupsPath: string | undefined, id: string, self: Map<string, string>) {
     this.isDefaultPath = !cgroupsPath;
+    this.v2Mount = mounts.v2;
     const byMount = new Map<string, Hierarchy>();
     const rank = (c: string): number => (ORDER.includes(c) ? ORDER.indexOf(c) : ORDER.length - 1);
     const names = [...mounts.v1.keys()].sort((a, b) => rank(a) - rank(b));
@@ -88,7 +90,9 @@ export class V1Manager implements CgroupManager {
       if (ws.length === 0) continue;
       if (!this.dirOf(c.name)) {
         const field = c.name === "hugetlb" ? "linux.resources.hugepageLimits" : `linux.resources (${c.name})`;
-        throw new Error(`${field}: the ${c.name} controller is not available in any cgroup v1 hierarchy on this host`);
+        // e.g. hugetlb on a hybrid host whose cgroup2 mount carries it: berth does not split one container across v1 and v2
+        const where = this.v2Mount ? ` (the cgroup2 mount at ${this.v2Mount} is not used on a hybrid host)` : "";
+        throw new Error(`${field}: the ${c.name} controller is not available in any cgroup v1 hierarchy on this host${where}`);
       }
       out.push(...ws);
     }
