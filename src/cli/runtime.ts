@@ -1,4 +1,83 @@
 #!/usr/bin/env bun
-// berth-runtime: the OCI runtime with runc's command line. Dispatch only.
-process.stderr.write("berth-runtime: not built yet\n");
-process.exit(1);
+// berth-runtime: an OCI runtime with runc's command line. This file parses the global flags
+// and dispatches; each command is a small module in runtime/ loaded on demand.
+import { appendFileSync } from "node:fs";
+import { parseFlags, str, bool, UsageError, type FlagDef } from "./flags.ts";
+import { StateStore } from "../runtime/state.ts";
+
+export interface RuntimeCtx {
+  store: StateStore;
+  args: string[];
+}
+type Cmd = (ctx: RuntimeCtx) => Promise<number>;
+const commands: Record<string, () => Promise<{ default: Cmd }>> = {
+  create: () => import("./runtime/create.ts"),
+  start: () => import("./runtime/start.ts"),
+  run: () => import("./runtime/run.ts"),
+  state: () => import("./runtime/state.ts"),
+  kill: () => import("./runtime/kill.ts"),
+  delete: () => import("./runtime/delete.ts"),
+  list: () => import("./runtime/list.ts"),
+  pause: () => import("./runtime/pause.ts"),
+  resume: () => import("./runtime/resume.ts"),
+  ps: () => import("./runtime/ps.ts"),
+  plan: () => import("./runtime/plan.ts"),
+  spec: () => import("./runtime/spec.ts"),
+};
+
+const GLOBAL: FlagDef[] = [
+  { name: "root", kind: "string" },
+  { name: "log", kind: "string" },
+  { name: "log-format", kind: "string" },
+  { name: "debug", kind: "bool" },
+  { name: "systemd-cgroup", kind: "bool" },
+  { name: "rootless", kind: "string" },
+  { name: "criu", kind: "string" },
+  { name: "help", short: "h", kind: "bool" },
+  { name: "version", short: "v", kind: "bool" },
+];
+
+let logPath: string | undefined;
+let logJson = false;
+
+function logError(msg: string): void {
+  if (logPath) {
+    const line = logJson ? JSON.stringify({ level: "error", msg, time: new Date().toISOString() }) : `time="${new Date().toISOString()}" level=error msg="${msg}"`;
+    try {
+      appendFileSync(logPath, `${line}\n`);
+    } catch {
+      /* the log is best effort; stderr still gets it */
+    }
+  }
+  process.stderr.write(`berth-runtime: ${msg}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const g = parseFlags(argv, GLOBAL, false);
+  logPath = str(g, "log");
+  logJson = str(g, "log-format") === "json";
+  if (bool(g, "version")) {
+    process.stdout.write("berth-runtime version 0.1.0\nspec: 1.2.0\n");
+    return 0;
+  }
+  const [name, ...rest] = g.args;
+  if (!name || bool(g, "help")) {
+    process.stdout.write(`usage: berth-runtime [--root DIR] [--log FILE] [--log-format text|json] COMMAND\ncommands: ${Object.keys(commands).join(", ")}\n`);
+    return name ? 0 : 1;
+  }
+  if (bool(g, "systemd-cgroup")) throw new Error("--systemd-cgroup: the systemd cgroup driver is not supported (berth uses cgroupfs)");
+  const loader = commands[name];
+  if (!loader) throw new UsageError(`unknown command "${name}"`);
+  const store = new StateStore(str(g, "root") ?? "/run/berth-runtime");
+  const mod = await loader();
+  return mod.default({ store, args: rest });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    logError(err instanceof Error ? err.message : String(err));
+    if (process.env.BERTH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,33 @@
+import { parseFlags, str, bool, int, UsageError } from "../flags.ts";
+import type { RuntimeCtx } from "../runtime.ts";
+import { createContainer } from "../../runtime/ops/create.ts";
+
+export const CREATE_FLAGS = [
+  { name: "bundle", short: "b", kind: "string" as const },
+  { name: "pid-file", kind: "string" as const },
+  { name: "console-socket", kind: "string" as const },
+  { name: "no-pivot", kind: "bool" as const },
+  { name: "no-new-keyring", kind: "bool" as const },
+  { name: "preserve-fds", kind: "int" as const },
+  { name: "detach", short: "d", kind: "bool" as const },
+  { name: "keep", kind: "bool" as const },
+];
+
+export function oneId(args: string[], cmd: string): string {
+  if (args.length !== 1) throw new UsageError(`"${cmd}" requires exactly 1 argument (the container id), got ${args.length}`);
+  return args[0]!;
+}
+
+export default async function create(ctx: RuntimeCtx): Promise<number> {
+  const p = parseFlags(ctx.args, CREATE_FLAGS);
+  const id = oneId(p.args, "create");
+  await createContainer(ctx.store, {
+    id,
+    bundle: str(p, "bundle") ?? process.cwd(),
+    pidFile: str(p, "pid-file"),
+    consoleSocket: str(p, "console-socket"),
+    noPivot: bool(p, "no-pivot"),
+    preserveFds: int(p, "preserve-fds") ?? 0,
+  });
+  return 0;
+}

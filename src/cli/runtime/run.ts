@@ -1,0 +1,34 @@
+// run = create + start. Without --detach, berth-runtime stays until the container exits,
+// forwards signals to it and exits with its status; then the container is deleted.
+import { parseFlags, str, bool, int } from "../flags.ts";
+import type { RuntimeCtx } from "../runtime.ts";
+import { createContainer } from "../../runtime/ops/create.ts";
+import { startContainer } from "../../runtime/ops/start.ts";
+import { deleteContainer } from "../../runtime/ops/delete.ts";
+import { CREATE_FLAGS, oneId } from "./create.ts";
+
+const FORWARD = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
+
+export default async function run(ctx: RuntimeCtx): Promise<number> {
+  const p = parseFlags(ctx.args, CREATE_FLAGS);
+  const id = oneId(p.args, "run");
+  const detach = bool(p, "detach");
+  const common = {
+    id,
+    bundle: str(p, "bundle") ?? process.cwd(),
+    pidFile: str(p, "pid-file"),
+    consoleSocket: str(p, "console-socket"),
+    noPivot: bool(p, "no-pivot"),
+    preserveFds: int(p, "preserve-fds") ?? 0,
+  };
+  if (detach) {
+    await createContainer(ctx.store, common);
+    await startContainer(ctx.store, id);
+    return 0;
+  }
+  const { helper } = await createContainer(ctx.store, { ...common, foreground: true });
+  for (const sig of FORWARD) process.on(sig, () => helper.child.kill(sig));
+  const code = await helper.exit;
+  if (!bool(p, "keep")) await deleteContainer(ctx.store, id, true);
+  return code;
+}

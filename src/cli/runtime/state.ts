@@ -1,0 +1,23 @@
+import { parseFlags } from "../flags.ts";
+import type { RuntimeCtx } from "../runtime.ts";
+import { statusOf } from "../../runtime/ops/common.ts";
+import { oneId } from "./create.ts";
+
+export default async function state(ctx: RuntimeCtx): Promise<number> {
+  const p = parseFlags(ctx.args, []);
+  const s = ctx.store.load(oneId(p.args, "state"));
+  const status = statusOf(s, ctx.store);
+  const out = {
+    ociVersion: s.ociVersion,
+    id: s.id,
+    pid: status === "stopped" ? 0 : s.pid,
+    status: status === "creating" ? "creating" : status,
+    bundle: s.bundle,
+    rootfs: s.rootfs,
+    created: s.created,
+    owner: s.owner,
+    annotations: s.annotations ?? {},
+  };
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  return 0;
+}

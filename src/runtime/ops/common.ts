@@ -1,0 +1,38 @@
+// What every runtime operation shares: the state store, and a container's cgroup manager
+// rebuilt from its saved state.
+import { basename } from "node:path";
+import { cgroupManager, type CgroupManager } from "../cgroups/index.ts";
+import { cgroupMounts } from "../cgroups/detect.ts";
+import type { CgroupMountSource } from "../plan/compile.ts";
+import { deriveStatus, type ContainerState, type StateStore, type Status } from "../state.ts";
+
+export interface RuntimeOptions {
+  store: StateStore;
+}
+
+export function managerFor(s: Pick<ContainerState, "id" | "cgroupsPath">): CgroupManager {
+  return cgroupManager({ cgroupsPath: s.cgroupsPath, id: s.id });
+}
+
+export function statusOf(s: ContainerState, store: StateStore): Status {
+  return deriveStatus(s, store, () => managerFor(s).frozen());
+}
+
+/** What a "cgroup" mount inside the container shows: one entry per hierarchy we joined. */
+export function cgroupMountSources(cg: CgroupManager): CgroupMountSource[] {
+  if (cg.version === 2) return cg.paths().map((p) => ({ name: "", hostPath: p, options: "" }));
+  const mounts = cgroupMounts();
+  const byMount = new Map<string, string[]>();
+  for (const [ctrl, mp] of mounts.v1) byMount.set(mp, [...(byMount.get(mp) ?? []), ctrl]);
+  const out: CgroupMountSource[] = [];
+  for (const p of cg.paths()) {
+    const mp = [...byMount.keys()].filter((m) => p === m || p.startsWith(`${m}/`)).sort((a, b) => b.length - a.length)[0];
+    if (!mp) continue;
+    out.push({ name: basename(mp), hostPath: p, options: byMount.get(mp)!.join(",") });
+  }
+  return out;
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,133 @@
+// create: everything up to the point where the container's process waits to be started.
+// Order: validate the config, claim the id, make the cgroup, compile the plan, run the helper.
+// Any failure undoes what was made (cgroup, state dir, process) before the error is returned.
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { userInfo } from "node:os";
+import type { CgroupManager } from "../cgroups/index.ts";
+import { runHelper, type HelperRun } from "../helper.ts";
+import { compilePlan, type CompileContext } from "../plan/compile.ts";
+import type { Plan } from "../plan/types.ts";
+import type { Spec } from "../spec.ts";
+import { procStart, writeAtomic, type ContainerState, type StateStore } from "../state.ts";
+import { parseSpec } from "../validate.ts";
+import { cgroupMountSources, managerFor } from "./common.ts";
+
+export interface CreateOptions {
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  preserveFds?: number;
+  /** run: no exec fifo, the helper stays the parent and reports the exit status */
+  foreground?: boolean;
+  seccomp?: CompileContext["seccomp"];
+}
+
+export function loadBundle(bundle: string): { spec: Spec; bundle: string; rootfs: string } {
+  const dir = resolve(bundle);
+  const path = `${dir}/config.json`;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file (is --bundle right?)" : (e as Error).message}`);
+  }
+  const spec = parseSpec(text, path);
+  const rootPath = spec.root!.path;
+  const abs = isAbsolute(rootPath) ? rootPath : resolve(dir, rootPath);
+  if (!existsSync(abs)) throw new Error(`root.path: ${abs} does not exist`);
+  return { spec, bundle: dir, rootfs: realpathSync(abs) };
+}
+
+/** Compile without side effects: what `plan` prints and what create runs. */
+export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupManager, o: Omit<CreateOptions, "id" | "bundle">, fifo?: string): Plan {
+  return compilePlan(spec, {
+    rootfs,
+    bundle,
+    cgroupProcs: cg.procsFiles(),
+    cgroupVersion: cg.version,
+    cgroupMounts: cgroupMountSources(cg),
+    mode: o.foreground ? "foreground" : "detached",
+    execFifo: fifo,
+    consoleSocket: o.consoleSocket,
+    preserveFds: o.preserveFds,
+    noPivot: o.noPivot,
+    seccomp: o.seccomp,
+  });
+}
+
+export interface Created {
+  state: ContainerState;
+  helper: HelperRun;
+}
+
+export async function createContainer(store: StateStore, o: CreateOptions): Promise<Created> {
+  const { spec, bundle, rootfs } = loadBundle(o.bundle);
+  store.claim(o.id);
+  const cgroupsPath = spec.linux?.cgroupsPath || undefined;
+  const state: ContainerState = {
+    ociVersion: spec.ociVersion,
+    id: o.id,
+    pid: 0,
+    startTime: 0,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    owner: userInfo().username,
+    annotations: spec.annotations,
+    phase: "creating",
+    cgroupsPath,
+    cgroupPaths: [],
+    config: spec,
+  };
+  let cg: CgroupManager | undefined;
+  let helper: HelperRun | undefined;
+  let pid = 0;
+  try {
+    store.save(state);
+    cg = managerFor(state);
+    cg.create();
+    state.cgroupPaths = cg.paths();
+    store.save(state);
+    cg.apply(spec.linux?.resources ?? {});
+    const fifo = o.foreground ? undefined : store.fifo(o.id);
+    const plan = planFor(spec, bundle, rootfs, cg, o, fifo);
+    helper = runHelper(plan, { preserveFds: o.preserveFds, detached: !o.foreground });
+    pid = await helper.pid;
+    await helper.ready;
+    const ps = procStart(pid);
+    if (!ps) throw new Error("container init exited during create");
+    state.pid = pid;
+    state.startTime = ps.start;
+    state.phase = "created";
+    store.save(state);
+    if (o.pidFile) writeAtomic(resolve(o.pidFile), String(pid));
+    if (!o.foreground) {
+      helper.child.unref();
+      (helper.child.stdio[plan.syncFd] as { destroy?: () => void } | null)?.destroy?.();
+    }
+    return { state, helper };
+  } catch (e) {
+    if (pid > 0) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+    helper?.child.kill("SIGKILL");
+    if (helper) await helper.exit;
+    if (cg) {
+      try {
+        cg.killAll(9);
+        cg.destroy();
+      } catch {
+        /* best effort: report the original error */
+      }
+    }
+    store.remove(o.id);
+    throw e;
+  }
+}

@@ -1,0 +1,54 @@
+// delete: remove a stopped container's cgroup and state; with force, kill it first.
+// Works on half-created containers too (a create that was killed midway).
+import type { StateStore } from "../state.ts";
+import { isAlive, NotFoundError } from "../state.ts";
+import { managerFor, sleep, statusOf } from "./common.ts";
+
+export async function deleteContainer(store: StateStore, id: string, force = false): Promise<void> {
+  let s;
+  try {
+    s = store.load(id);
+  } catch (e) {
+    // a directory without state.json: a create that died before its first save
+    if (e instanceof NotFoundError && store.exists(id)) {
+      store.remove(id);
+      return;
+    }
+    if (!(e instanceof NotFoundError) && force) {
+      store.remove(id);
+      return;
+    }
+    throw e;
+  }
+  const status = statusOf(s, store);
+  const cg = managerFor(s);
+  if (status !== "stopped") {
+    if (!force && status !== "created") throw new Error(`cannot delete container ${id} that is ${status}: stop it first or use --force`);
+    // a paused container must be thawed for SIGKILL to take effect
+    try {
+      if (cg.frozen()) cg.thaw();
+    } catch {
+      /* no freezer */
+    }
+    try {
+      process.kill(s.pid, "SIGKILL");
+    } catch {
+      /* gone already */
+    }
+    try {
+      cg.killAll(9);
+    } catch {
+      /* the cgroup may be gone */
+    }
+    for (let i = 0; i < 2000 && isAlive(s); i++) await sleep(1);
+  } else {
+    // stopped: kill whatever the init left behind in its cgroup
+    try {
+      if (cg.exists() && cg.pids().length) cg.killAll(9);
+    } catch {
+      /* nothing left */
+    }
+  }
+  cg.destroy();
+  store.remove(id);
+}

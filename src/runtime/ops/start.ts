@@ -1,0 +1,33 @@
+// start: release a created container's init by reading its exec fifo, then remove the fifo
+// (its absence is what marks the container as running).
+import { closeSync, constants, openSync, readSync, rmSync } from "node:fs";
+import type { StateStore } from "../state.ts";
+import { isAlive } from "../state.ts";
+import { sleep, statusOf } from "./common.ts";
+
+export async function startContainer(store: StateStore, id: string): Promise<void> {
+  const s = store.load(id);
+  const status = statusOf(s, store);
+  if (status !== "created") throw new Error(`cannot start a container that is ${status} (only a created one)`);
+  const fifo = store.fifo(id);
+  // Non-blocking, so that a dead init cannot hang us: poll until the init's byte arrives.
+  const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(1);
+    for (let i = 0; ; i++) {
+      let n = 0;
+      try {
+        n = readSync(fd, buf, 0, 1, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      }
+      if (n === 1) break;
+      if (!isAlive(s)) throw new Error(`container ${id} exited before it could be started`);
+      if (i > 10_000) throw new Error(`container ${id} did not respond on its exec fifo`);
+      await sleep(i < 100 ? 0 : 1);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(fifo, { force: true });
+}

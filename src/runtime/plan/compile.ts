@@ -1,0 +1,334 @@
+// The plan compiler: a validated OCI spec plus the runtime's context -> the explicit list of
+// steps the native helper executes. Every decision (order, flags, fallbacks) is made here,
+// so `berth-runtime plan` shows exactly what will happen.
+import { statSync } from "node:fs";
+import { isAbsolute, posix, resolve } from "node:path";
+import { CLONE, MS, NS_CLONE_FLAG, O, RLIMITS, S_IF, capBit, makedev } from "../linux.ts";
+import type { Device, IdMapping, Mount, Spec } from "../spec.ts";
+import { describeFlags, parseMountOptions, propagationFlag } from "./mount-options.ts";
+import type { Arg, Plan, Step } from "./types.ts";
+
+/** A cgroup hierarchy the container may see through a "cgroup" mount. */
+export interface CgroupMountSource {
+  /** directory name under the mount point: "memory", "cpu,cpuacct"; "" for cgroup2 */
+  name: string;
+  /** the container's own cgroup directory on the host */
+  hostPath: string;
+  /** mount data: the controllers of a v1 hierarchy ("memory", "name=systemd") */
+  options: string;
+}
+
+export interface CompileContext {
+  /** absolute host path of the root filesystem */
+  rootfs: string;
+  bundle: string;
+  /** cgroup.procs files the helper writes "0" into (joins) before clone */
+  cgroupProcs: string[];
+  cgroupVersion: 1 | 2;
+  cgroupMounts: CgroupMountSource[];
+  /** detached: the helper exits once the container is set up (create);
+   *  foreground: it stays the container's parent and exits with its status (run) */
+  mode: "detached" | "foreground";
+  /** create: init waits on this fifo until `start` */
+  execFifo?: string;
+  consoleSocket?: string;
+  preserveFds?: number;
+  noPivot?: boolean;
+  seccomp?: { program: Uint8Array; flags: number };
+  /** overridable for tests: is this host path a directory? */
+  isDirectory?: (path: string) => boolean;
+}
+
+export class CompileError extends Error {
+  override name = "CompileError";
+}
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** The runtime-spec's default devices (config-linux.md "Default Devices"). */
+const DEFAULT_DEVICES: Device[] = [
+  { path: "/dev/null", type: "c", major: 1, minor: 3, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/zero", type: "c", major: 1, minor: 5, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/full", type: "c", major: 1, minor: 7, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/random", type: "c", major: 1, minor: 8, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/urandom", type: "c", major: 1, minor: 9, fileMode: 0o666, uid: 0, gid: 0 },
+  { path: "/dev/tty", type: "c", major: 5, minor: 0, fileMode: 0o666, uid: 0, gid: 0 },
+];
+
+const DEV_SYMLINKS: [string, string][] = [
+  ["/proc/self/fd", "/dev/fd"],
+  ["/proc/self/fd/0", "/dev/stdin"],
+  ["/proc/self/fd/1", "/dev/stdout"],
+  ["/proc/self/fd/2", "/dev/stderr"],
+];
+
+export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
+  const proc = spec.process;
+  if (!proc) throw new CompileError("process: is required to create a container");
+  const isDir = ctx.isDirectory ?? defaultIsDirectory;
+  const preserve = ctx.preserveFds ?? 0;
+  const planFd = 3 + preserve;
+  const syncFd = 4 + preserve;
+  const fifoFd = 5 + preserve;
+  const consoleFd = 6 + preserve;
+  const root = ctx.rootfs;
+
+  const parent: Step[] = [];
+  const post: Step[] = [];
+  const child: Step[] = [];
+  const P = (op: Step["op"], args: Arg[], what: string) => parent.push({ op, args, what, who: "parent" });
+  const Q = (op: Step["op"], args: Arg[], what: string) => post.push({ op, args, what, who: "parent" });
+  const C = (op: Step["op"], args: Arg[], what: string) => child.push({ op, args, what, who: "child" });
+
+  // --- namespaces -------------------------------------------------------------------------
+  const namespaces = spec.linux?.namespaces ?? [];
+  const has = (t: string) => namespaces.some((n) => n.type === t);
+  const isNew = (t: string) => namespaces.some((n) => n.type === t && !n.path);
+  let cloneFlags = 0;
+  for (const n of namespaces) if (!n.path) cloneFlags |= NS_CLONE_FLAG[n.type]!;
+  const userns = isNew("user");
+  const newMountNs = isNew("mount");
+
+  // --- parent, before clone -----------------------------------------------------------------
+  P("DUMPABLE", [0], "make the helper non-dumpable (its /proc entries stay root-only)");
+  for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
+  if (proc.oomScoreAdj !== undefined) P("WRITE_FILE", ["/proc/self/oom_score_adj", String(proc.oomScoreAdj)], `set oom_score_adj ${proc.oomScoreAdj}`);
+  // Join existing namespaces: the user namespace first, since it owns the others.
+  const joined = namespaces.filter((n) => n.path).sort((a, b) => Number(b.type === "user") - Number(a.type === "user"));
+  for (const n of joined) P("SETNS", [n.path!, NS_CLONE_FLAG[n.type]!], `join ${n.type} namespace ${n.path}`);
+  if (ctx.execFifo) {
+    // made by the helper so that TypeScript needs no mkfifo; 0622 so any container user can open it
+    P("UMASK", [0], "umask 0 for the exec fifo");
+    P("MKNOD", [ctx.execFifo, S_IF.FIFO | 0o622, 0], `create exec fifo ${ctx.execFifo}`);
+  }
+  if (ctx.execFifo) P("OPEN_FD", [ctx.execFifo, O.PATH, fifoFd], `open exec fifo ${ctx.execFifo} as fd ${fifoFd}`);
+  if (proc.terminal) {
+    if (!ctx.consoleSocket) throw new CompileError("process.terminal is true: a --console-socket is required");
+    P("CONNECT_UNIX", [ctx.consoleSocket, consoleFd], `connect console socket ${ctx.consoleSocket} as fd ${consoleFd}`);
+  }
+  // clone's step index is filled in below, once the parent's section is known
+  const cloneStep: Step = { op: "CLONE", args: [cloneFlags, 0], what: `clone ${describeClone(cloneFlags)}`, who: "parent" };
+  parent.push(cloneStep);
+
+  // --- parent, after clone ------------------------------------------------------------------
+  if (userns) {
+    Q("WRITE_CHILD_FILE", ["uid_map", idMap(spec.linux?.uidMappings)], `write uid_map ${mapText(spec.linux?.uidMappings)}`);
+    Q("WRITE_CHILD_FILE", ["gid_map", idMap(spec.linux?.gidMappings)], `write gid_map ${mapText(spec.linux?.gidMappings)}`);
+    Q("RELEASE_CHILD", [], "let the child continue");
+  }
+  Q("REPORT_PID", [], "report the container's pid");
+  if (ctx.mode === "foreground") Q("WAIT_CHILD", [], "wait for the container, forwarding signals, and exit with its status");
+  else Q("EXIT", [0], "exit (the container's init is reparented)");
+
+  // --- child: identity and rootfs ----------------------------------------------------------
+  C("DUMPABLE", [0], "stay non-dumpable until exec");
+  if (userns) {
+    C("WAIT_PARENT", [], "wait for the uid/gid maps");
+    C("SETRESGID", [0], "become gid 0 of the user namespace");
+    C("SETRESUID", [0], "become uid 0 of the user namespace");
+  }
+  C("SETSID", [], "start a new session");
+  if (spec.hostname && isNew("uts")) C("SETHOSTNAME", [spec.hostname], `set hostname ${spec.hostname}`);
+  if (spec.domainname && isNew("uts")) C("SETDOMAINNAME", [spec.domainname], `set domainname ${spec.domainname}`);
+  for (const r of proc.rlimits ?? []) C("SETRLIMIT", [RLIMITS[r.type]!, big(r.soft), big(r.hard)], `set ${r.type} soft ${r.soft} hard ${r.hard}`);
+
+  if (newMountNs) {
+    const rootProp = spec.linux?.rootfsPropagation;
+    const prePivot = rootProp === "private" || rootProp === "rprivate" ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
+    C("MOUNT", ["", "/", "", prePivot, ""], `make / ${describeFlags(prePivot)} so mounts do not leak to the host`);
+    C("MOUNT", [root, root, "", MS.BIND | MS.REC, ""], `bind the rootfs ${root} onto itself`);
+    for (const m of spec.mounts ?? []) compileMount(m, { ctx, root, userns, isNew, isDir, C });
+    compileDevices(spec, { root, userns, C, hasDevTmpfs: (spec.mounts ?? []).some((m) => clean(m.destination) === "/dev") });
+    if (proc.terminal) C("MKFILE_IN_ROOT", [root, "/dev/console", 0o600], "create /dev/console (the pty is bound on it)");
+    if (ctx.noPivot) C("MOVE_ROOT", [root], `move ${root} to / and chroot (no pivot_root)`);
+    else C("PIVOT_ROOT", [root], `pivot_root to ${root}`);
+    const prop = propagationFlag(rootProp);
+    if (rootProp && prop !== undefined && rootProp !== "private" && rootProp !== "rprivate")
+      C("MOUNT", ["", "/", "", prop, ""], `set rootfs propagation ${rootProp}`);
+  } else if (spec.mounts?.length) {
+    throw new CompileError("mounts: need a new mount namespace (add {\"type\":\"mount\"} to linux.namespaces)");
+  } else {
+    C("MOVE_ROOT", [root], `chroot to ${root}`);
+  }
+
+  // --- child: inside the new root ------------------------------------------------------------
+  for (const [k, v] of Object.entries(spec.linux?.sysctl ?? {}))
+    C("WRITE_FILE", [`/proc/sys/${k.replace(/\./g, "/")}`, v], `sysctl ${k}=${v}`);
+  for (const p of spec.linux?.maskedPaths ?? []) C("MASK_PATH", [p], `mask ${p}`);
+  for (const p of spec.linux?.readonlyPaths ?? []) C("READONLY_PATH", [p], `make ${p} read-only`);
+  if (proc.terminal) {
+    const size = proc.consoleSize;
+    C("SETUP_CONSOLE", [consoleFd, size?.height ?? 0, size?.width ?? 0], "create the pty, send its master to the console socket, make it fds 0-2");
+    C("MOUNT", ["/proc/self/fd/0", "/dev/console", "", MS.BIND, ""], "bind the pty on /dev/console");
+  }
+  if (spec.root?.readonly && newMountNs) C("MOUNT_IN_ROOT", ["/", "/", "", "", MS.BIND | MS.REMOUNT | MS.RDONLY, ""], "remount / read-only");
+
+  C("CHDIR", [proc.cwd], `chdir ${proc.cwd}`);
+  const env = proc.env ?? [];
+  const pathVar = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
+  const argv = proc.args ?? [];
+  C("RESOLVE_EXEC", [argv[0]!, pathVar], `find ${argv[0]} in PATH`);
+
+  const seccompEarly = ctx.seccomp && !proc.noNewPrivileges;
+  if (seccompEarly) C("SECCOMP", [ctx.seccomp!.program, ctx.seccomp!.flags], `load seccomp filter (${ctx.seccomp!.program.length / 8} instructions) before dropping privileges`);
+
+  const caps = proc.capabilities ?? {};
+  C("KEEPCAPS", [1], "keep capabilities across setuid");
+  const groups = proc.user.additionalGids ?? [];
+  C("SETGROUPS", groups, `set supplementary groups [${groups.join(",")}]`);
+  C("SETRESGID", [proc.user.gid], `set gid ${proc.user.gid}`);
+  C("SETRESUID", [proc.user.uid], `set uid ${proc.user.uid}`);
+  C("KEEPCAPS", [0], "stop keeping capabilities");
+  C(
+    "CAPS",
+    [capMask(caps.bounding), capMask(caps.effective), capMask(caps.permitted), capMask(caps.inheritable), capMask(caps.ambient)],
+    `capabilities: bounding [${(caps.bounding ?? []).join(" ")}] effective [${(caps.effective ?? []).join(" ")}] permitted [${(caps.permitted ?? []).join(" ")}] inheritable [${(caps.inheritable ?? []).join(" ")}] ambient [${(caps.ambient ?? []).join(" ")}]`,
+  );
+  if (proc.noNewPrivileges) C("NO_NEW_PRIVS", [], "set no_new_privs");
+  C("UMASK", [proc.user.umask ?? 0o022], `umask ${(proc.user.umask ?? 0o022).toString(8).padStart(4, "0")}`);
+  C("CLOSE_FDS", [3 + preserve], `close every fd >= ${3 + preserve} at exec (${preserve} preserved)`);
+  C("REPORT_READY", [], "report ready");
+  if (ctx.execFifo) C("WAIT_FIFO", [fifoFd], "wait for `start` on the exec fifo");
+  if (ctx.seccomp && !seccompEarly) C("SECCOMP", [ctx.seccomp.program, ctx.seccomp.flags], `load seccomp filter (${ctx.seccomp.program.length / 8} instructions)`);
+  C("EXEC", [argv.length, ...argv, env.length, ...env], `exec ${JSON.stringify(argv)}`);
+
+  cloneStep.args[1] = parent.length + post.length;
+  return { steps: [...parent, ...post, ...child], planFd, syncFd };
+}
+
+interface MountCtx {
+  ctx: CompileContext;
+  root: string;
+  userns: boolean;
+  isNew: (t: string) => boolean;
+  isDir: (p: string) => boolean;
+  C: (op: Step["op"], args: Arg[], what: string) => void;
+}
+
+function compileMount(m: Mount, mc: MountCtx): void {
+  const { root, C } = mc;
+  const dest = clean(m.destination);
+  const o = parseMountOptions(m.options);
+  const type = m.type ?? "";
+  const data = o.data.join(",");
+  if (type === "cgroup" || type === "cgroup2") return compileCgroupMount(dest, o.flags, mc);
+  if (o.bind || type === "bind") {
+    if (!m.source) throw new CompileError(`mounts: bind mount on ${dest} has no source`);
+    const src = isAbsolute(m.source) ? m.source : resolve(mc.ctx.bundle, m.source);
+    const dir = mc.isDir(src);
+    C(dir ? "MKDIR_IN_ROOT" : "MKFILE_IN_ROOT", [root, dest, dir ? 0o755 : 0o644], `create mount point ${dest}`);
+    const bindFlags = MS.BIND | (o.recursive ? MS.REC : 0);
+    C("MOUNT_IN_ROOT", [root, dest, src, "", bindFlags, ""], `bind ${src} on ${dest}${o.recursive ? " (recursive)" : ""}`);
+    // A bind mount takes its flags only from a remount.
+    const remount = o.flags & ~MS.REMOUNT;
+    if (remount) C("MOUNT_IN_ROOT", [root, dest, "", "", MS.BIND | MS.REMOUNT | remount | (o.recursive ? MS.REC : 0), ""], `remount ${dest} ${describeFlags(remount)}`);
+  } else {
+    C("MKDIR_IN_ROOT", [root, dest, 0o755], `create mount point ${dest}`);
+    const source = m.source ?? type;
+    // sysfs cannot be mounted in a user namespace that does not own the network namespace.
+    if (type === "sysfs" && mc.userns && !mc.isNew("network")) {
+      C("MOUNT_IN_ROOT", [root, dest, "/sys", "", MS.BIND | MS.REC, ""], `bind the host's /sys on ${dest} (no private network namespace)`);
+      if (o.flags) C("MOUNT_IN_ROOT", [root, dest, "", "", MS.BIND | MS.REMOUNT | MS.REC | o.flags, ""], `remount ${dest} ${describeFlags(o.flags)}`);
+    } else {
+      C("MOUNT_IN_ROOT", [root, dest, source, type, o.flags, data], `mount ${type || source} on ${dest}${o.flags ? ` (${describeFlags(o.flags)})` : ""}${data ? ` [${data}]` : ""}`);
+    }
+  }
+  for (const p of o.propagation) C("MOUNT_IN_ROOT", [root, dest, "", "", p, ""], `set propagation of ${dest}: ${describeFlags(p)}`);
+}
+
+function compileCgroupMount(dest: string, flags: number, mc: MountCtx): void {
+  const { root, C, ctx } = mc;
+  const base = flags & (MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RELATIME);
+  const ns = mc.isNew("cgroup");
+  C("MKDIR_IN_ROOT", [root, dest, 0o755], `create mount point ${dest}`);
+  if (ctx.cgroupVersion === 2) {
+    const only = ctx.cgroupMounts[0];
+    if (ns || !only) C("MOUNT_IN_ROOT", [root, dest, "cgroup2", "cgroup2", flags, ""], `mount cgroup2 on ${dest}`);
+    else {
+      C("MOUNT_IN_ROOT", [root, dest, only.hostPath, "", MS.BIND, ""], `bind the container's cgroup ${only.hostPath} on ${dest}`);
+      C("MOUNT_IN_ROOT", [root, dest, "", "", MS.BIND | MS.REMOUNT | flags, ""], `remount ${dest} ${describeFlags(flags)}`);
+    }
+    return;
+  }
+  // v1: a tmpfs holding one directory per hierarchy, as Docker lays it out.
+  C("MOUNT_IN_ROOT", [root, dest, "tmpfs", "tmpfs", base, "mode=755"], `mount tmpfs on ${dest}`);
+  for (const h of ctx.cgroupMounts) {
+    const sub = posix.join(dest, h.name);
+    C("MKDIR_IN_ROOT", [root, sub, 0o755], `create ${sub}`);
+    if (ns) C("MOUNT_IN_ROOT", [root, sub, "cgroup", "cgroup", flags, h.options], `mount cgroup (${h.options}) on ${sub}`);
+    else {
+      C("MOUNT_IN_ROOT", [root, sub, h.hostPath, "", MS.BIND, ""], `bind the container's cgroup ${h.hostPath} on ${sub}`);
+      C("MOUNT_IN_ROOT", [root, sub, "", "", MS.BIND | MS.REMOUNT | flags, ""], `remount ${sub} ${describeFlags(flags)}`);
+    }
+  }
+  if (flags & MS.RDONLY) C("MOUNT_IN_ROOT", [root, dest, "", "", MS.REMOUNT | base | MS.RDONLY, "mode=755"], `remount ${dest} read-only`);
+}
+
+function compileDevices(spec: Spec, d: { root: string; userns: boolean; hasDevTmpfs: boolean; C: MountCtx["C"] }): void {
+  const { root, C } = d;
+  const seen = new Set<string>();
+  const all = [...(spec.linux?.devices ?? []), ...DEFAULT_DEVICES];
+  for (const dev of all) {
+    const path = clean(dev.path);
+    if (seen.has(path)) continue; // spec devices override the defaults
+    seen.add(path);
+    C("MKDIR_IN_ROOT", [root, posix.dirname(path), 0o755], `create ${posix.dirname(path)}`);
+    if (d.userns) {
+      // mknod is not allowed in a user namespace: bind the host's node instead.
+      C("MKFILE_IN_ROOT", [root, path, 0o644], `create ${path} (bind target)`);
+      C("MOUNT_IN_ROOT", [root, path, path, "", MS.BIND, ""], `bind the host's ${path} on ${path}`);
+      continue;
+    }
+    const kind = dev.type === "b" ? S_IF.BLK : dev.type === "p" ? S_IF.FIFO : S_IF.CHR;
+    const mode = kind | (dev.fileMode ?? 0o666);
+    const rdev = dev.type === "p" ? 0n : makedev(dev.major ?? 0, dev.minor ?? 0);
+    C("MKNOD_IN_ROOT", [root, path, mode, rdev, dev.uid ?? 0, dev.gid ?? 0], `mknod ${path} ${dev.type} ${dev.major ?? 0}:${dev.minor ?? 0} mode ${(dev.fileMode ?? 0o666).toString(8)}`);
+  }
+  if (d.hasDevTmpfs) {
+    for (const [target, link] of DEV_SYMLINKS) C("SYMLINK_IN_ROOT", [root, target, link], `symlink ${link} -> ${target}`);
+    const ptsMounted = (spec.mounts ?? []).some((m) => clean(m.destination) === "/dev/pts");
+    if (ptsMounted) C("SYMLINK_IN_ROOT", [root, "pts/ptmx", "/dev/ptmx"], "symlink /dev/ptmx -> pts/ptmx");
+  }
+}
+
+function idMap(maps: IdMapping[] | undefined): string {
+  return (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join("");
+}
+function mapText(maps: IdMapping[] | undefined): string {
+  return (maps ?? []).map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(" ");
+}
+
+export function capMask(names: string[] | undefined): bigint {
+  let mask = 0n;
+  for (const n of names ?? []) {
+    const bit = capBit(n);
+    if (bit < 0) throw new CompileError(`unknown capability "${n}"`);
+    mask |= 1n << BigInt(bit);
+  }
+  return mask;
+}
+
+function big(n: number): bigint {
+  // RLIM_INFINITY is all ones; JSON carries it as 18446744073709551615, which rounds up.
+  return n >= 2 ** 64 - 1 ? -1n : BigInt(n);
+}
+
+function describeClone(flags: number): string {
+  const names = Object.entries(CLONE)
+    .filter(([, v]) => flags & v)
+    .map(([k]) => `CLONE_${k}`);
+  return names.length ? names.join("|") : "(no new namespaces)";
+}
+
+function clean(p: string): string {
+  return posix.normalize(p).replace(/\/+$/, "") || "/";
+}
+
+function defaultIsDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    throw new CompileError(`mount source ${path}: no such file or directory`);
+  }
+}
+

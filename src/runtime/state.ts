@@ -1,0 +1,143 @@
+// Per-container runtime state under --root (default /run/berth-runtime): state.json written
+// atomically (temp file, fsync, rename), and the status derived from the live system rather
+// than trusted from disk: a dead or reused pid means "stopped", whatever the file says.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { Spec } from "./spec.ts";
+
+export type Status = "creating" | "created" | "running" | "paused" | "stopped";
+
+export interface ContainerState {
+  ociVersion: string;
+  id: string;
+  /** host pid of the container's init; 0 while creating */
+  pid: number;
+  /** /proc/<pid>/stat start time, to tell our process from a reused pid */
+  startTime: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** "creating" until the init reported ready, then "created" */
+  phase: "creating" | "created";
+  cgroupsPath?: string;
+  /** the cgroup directories berth made (removed on delete) */
+  cgroupPaths: string[];
+  /** the config the container was created from (hooks, update, delete need it) */
+  config: Spec;
+}
+
+export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}$/;
+
+export function validateId(id: string): void {
+  if (!ID_RE.test(id)) throw new Error(`invalid container id "${id}": use letters, digits, '_', '.', '+', '-'`);
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  fifo(id: string): string {
+    return join(this.dir(id), "exec.fifo");
+  }
+
+  /** Claim the id: fails if a container with this id exists. */
+  claim(id: string): string {
+    validateId(id);
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    const dir = this.dir(id);
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`container with id ${id} already exists`);
+      throw e;
+    }
+    return dir;
+  }
+
+  save(s: ContainerState): void {
+    writeAtomic(join(this.dir(s.id), "state.json"), JSON.stringify(s));
+  }
+
+  load(id: string): ContainerState {
+    validateId(id);
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir(id), "state.json"), "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new NotFoundError(`container ${id} does not exist`);
+      throw e;
+    }
+    try {
+      return JSON.parse(text) as ContainerState;
+    } catch {
+      throw new Error(`state of container ${id} is damaged (${join(this.dir(id), "state.json")}): delete it with --force`);
+    }
+  }
+
+  /** A container whose create died before writing state.json still has a directory. */
+  exists(id: string): boolean {
+    return existsSync(this.dir(id));
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.root).filter((n) => ID_RE.test(n) && existsSync(join(this.root, n, "state.json")));
+    } catch {
+      return [];
+    }
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+}
+
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}
+
+export function writeAtomic(path: string, data: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Field 22 of /proc/<pid>/stat, and whether the process is a zombie; undefined if gone. */
+export function procStart(pid: number): { start: number; zombie: boolean } | undefined {
+  if (pid <= 0) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { start: Number(rest[19]), zombie: rest[0] === "Z" || rest[0] === "X" };
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(s: ContainerState): boolean {
+  const p = procStart(s.pid);
+  return !!p && !p.zombie && p.start === s.startTime;
+}
+
+export function deriveStatus(s: ContainerState, store: StateStore, frozen: () => boolean): Status {
+  if (s.phase === "creating") return isAlive(s) ? "creating" : "stopped";
+  if (!isAlive(s)) return "stopped";
+  if (existsSync(store.fifo(s.id))) return "created";
+  try {
+    if (frozen()) return "paused";
+  } catch {
+    /* no freezer: not paused */
+  }
+  return "running";
+}
