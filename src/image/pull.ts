@@ -1,0 +1,305 @@
+// Pulling: resolve the manifest (choosing a platform from an index), then download every
+// layer concurrently, each verified against its digest and unpacked as it arrives. The image
+// record is written last, under the store lock, so an interrupted pull leaves no image.
+import { rmSync } from "node:fs";
+import { fileChunks, applyLayer, type AppliedLayer } from "./layer/apply.ts";
+import {
+  hostPlatform,
+  isIndex,
+  isManifest,
+  layerCompression,
+  parsePlatform,
+  platformString,
+  selectPlatform,
+  type Descriptor,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+  type Platform,
+} from "./manifest.ts";
+import { normalizeReference, refString, repoName, type Reference } from "./reference.ts";
+import { RegistryClient, RegistryError, type ClientOptions } from "./registry/client.ts";
+import { blobPath, DigestMismatchError, hasBlob, Ingest, ingestLockPath, writeBlob } from "./store/content.ts";
+import { setTag, updateDb, type ImageRecord, type LayerRef } from "./store/images.ts";
+import { commitLayer, hasLayer, newLayerTemp } from "./store/layers.ts";
+import { Lease } from "./store/leases.ts";
+import { withLock } from "./lock.ts";
+
+export type LayerStatus = "waiting" | "downloading" | "extracting" | "complete" | "exists" | "failed";
+
+export type PullEvent =
+  | { type: "resolved"; ref: string; digest: string; layers: Descriptor[] }
+  | { type: "layer"; digest: string; status: LayerStatus; current?: number; total?: number }
+  | { type: "done"; image: ImageRecord; upToDate: boolean };
+
+export interface PullOptions extends ClientOptions {
+  /** "linux/amd64", "linux/arm64/v8"… (default: the host's) */
+  platform?: string;
+  /** parallel layer downloads (default 3) */
+  concurrency?: number;
+  onProgress?: (e: PullEvent) => void;
+}
+
+export interface ResolvedManifest {
+  ref: Reference;
+  manifest: ImageManifest;
+  manifestBytes: Uint8Array;
+  manifestDigest: string;
+  manifestMediaType: string;
+  index?: { bytes: Uint8Array; digest: string; mediaType: string };
+  platform: Platform;
+}
+
+const dec = new TextDecoder();
+
+/** Fetch the manifest for a reference, resolving an index to the wanted platform. */
+export async function resolveManifest(client: RegistryClient, ref: Reference, platform: Platform): Promise<ResolvedManifest> {
+  const first = await client.getManifest(ref.path, ref.digest ?? ref.tag ?? "latest");
+  if (ref.digest && first.digest !== ref.digest) throw new RegistryError(`manifest ${ref.digest}: registry returned content with digest ${first.digest}`);
+  let m = first;
+  let index: ResolvedManifest["index"];
+  if (isIndex(first.mediaType)) {
+    const idx = JSON.parse(dec.decode(first.bytes)) as ImageIndex;
+    const d = selectPlatform(idx, platform);
+    if (!d) {
+      const have = idx.manifests.filter((x) => x.platform).map((x) => platformString(x.platform!)).join(", ");
+      throw new Error(`${refString(ref)}: no manifest for platform ${platformString(platform)} (the index has: ${have || "none"})`);
+    }
+    index = { bytes: first.bytes, digest: first.digest, mediaType: first.mediaType };
+    m = await client.getManifest(ref.path, d.digest);
+    if (m.digest !== d.digest) throw new DigestMismatchError(d.digest, m.digest, "manifest");
+  }
+  if (!isManifest(m.mediaType)) throw new Error(`${refString(ref)}: unsupported manifest media type ${m.mediaType}`);
+  const manifest = JSON.parse(dec.decode(m.bytes)) as ImageManifest;
+  if (!manifest.config || !Array.isArray(manifest.layers)) throw new Error(`manifest ${m.digest}: missing config or layers`);
+  const out: ResolvedManifest = { ref, manifest, manifestBytes: m.bytes, manifestDigest: m.digest, manifestMediaType: m.mediaType, platform };
+  if (index) out.index = index;
+  return out;
+}
+
+async function pool<T>(items: T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (next < items.length && failed === undefined) {
+      const i = next++;
+      try {
+        await fn(items[i]!, i);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The bytes of a blob: first whatever an interrupted attempt left in ingest/, then the rest from
+ * the registry with HTTP Range, retrying (and resuming) after network failures.
+ */
+async function* blobSource(client: RegistryClient, repo: string, desc: Descriptor, ing: Ingest, progress: (n: number) => void, reread = true): AsyncGenerator<Uint8Array> {
+  const already = reread ? ing.written : 0;
+  if (already > desc.size) {
+    ing.discard();
+    throw new Error(`blob ${desc.digest}: partial download larger than the blob`);
+  }
+  let got = reread ? 0 : ing.written;
+  if (already > 0) {
+    for await (const c of fileChunks(ing.path, already)) {
+      ing.rehash(c);
+      got += c.length;
+      progress(got);
+      yield c;
+    }
+  }
+  let attempt = 0;
+  while (got < desc.size || (desc.size === 0 && got === 0 && attempt === 0)) {
+    try {
+      const res = await client.getBlob(repo, desc.digest, got);
+      let skip = res.status === 206 ? 0 : got; // server ignored Range: drop what we already have
+      if (res.status === 206) {
+        const cr = res.headers.get("content-range");
+        const m = cr ? /bytes (\d+)-/.exec(cr) : null;
+        if (m && Number(m[1]) !== got) throw new RegistryError(`blob ${desc.digest}: registry resumed at ${m[1]}, wanted ${got}`);
+      }
+      if (!res.body) throw new RegistryError(`blob ${desc.digest}: empty response`);
+      for await (const raw of res.body) {
+        let c = raw as Uint8Array;
+        if (skip > 0) {
+          const k = Math.min(skip, c.length);
+          skip -= k;
+          c = c.subarray(k);
+          if (c.length === 0) continue;
+        }
+        if (got + c.length > desc.size) throw new DigestMismatchError(desc.digest, "(more bytes than the manifest's size)");
+        ing.append(c);
+        got += c.length;
+        progress(got);
+        yield c;
+      }
+      if (desc.size === 0) break;
+      if (got < desc.size) throw new RegistryError(`blob ${desc.digest}: connection closed after ${got} of ${desc.size} bytes`);
+    } catch (e) {
+      if (e instanceof DigestMismatchError) throw e;
+      if (e instanceof RegistryError && e.status !== undefined && e.status < 500 && e.status !== 429) throw e;
+      if (attempt >= client.retries) {
+        throw e instanceof RegistryError ? e : new RegistryError(`blob ${desc.digest}: ${(e as Error).message} (after ${got} of ${desc.size} bytes)`);
+      }
+      await sleep(client.retryDelayMs * 2 ** attempt++);
+    }
+  }
+}
+
+/** Download (and unpack) one layer into the stores. */
+async function fetchLayer(
+  client: RegistryClient,
+  repo: string,
+  desc: Descriptor,
+  diffId: string,
+  emit: (s: LayerStatus, cur?: number) => void,
+): Promise<AppliedLayer | undefined> {
+  const needBlob = !hasBlob(desc.digest);
+  const needLayer = !hasLayer(diffId);
+  if (!needBlob && !needLayer) {
+    emit("exists");
+    return undefined;
+  }
+  return withLock(ingestLockPath(desc.digest), async () => {
+    const compression = layerCompression(desc.mediaType);
+    const blobThere = hasBlob(desc.digest);
+    const layerThere = hasLayer(diffId);
+    if (blobThere && layerThere) {
+      emit("exists");
+      return undefined;
+    }
+    let src: AsyncIterable<Uint8Array>;
+    let ing: Ingest | undefined;
+    if (blobThere) {
+      src = fileChunks(blobPath(desc.digest));
+    } else {
+      ing = new Ingest(desc.digest);
+      emit("downloading", ing.written);
+      src = blobSource(client, repo, desc, ing, (n) => emit("downloading", n));
+    }
+    const tmp = layerThere ? undefined : newLayerTemp();
+    try {
+      let applied: AppliedLayer | undefined;
+      if (tmp) {
+        applied = await applyLayer(src, compression, tmp);
+        if (applied.diffId !== diffId) throw new DigestMismatchError(diffId, applied.diffId, `layer ${desc.digest} diff ID`);
+      } else {
+        for await (const _ of src) {
+          // download only
+        }
+      }
+      if (ing) ing.commit(desc.size);
+      emit("extracting");
+      if (tmp) commitLayer(tmp, diffId);
+      emit("complete");
+      return applied;
+    } catch (err) {
+      let e = err;
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+      // A decompression or tar error may just be corrupt bytes: finish the download and
+      // report a digest mismatch if that is what it was.
+      if (ing && !(e instanceof DigestMismatchError) && !(e instanceof RegistryError)) {
+        try {
+          for await (const _ of blobSource(client, repo, desc, ing, () => undefined, false)) {
+            // drain
+          }
+          const actual = ing.currentDigest();
+          if (actual !== desc.digest) e = new DigestMismatchError(desc.digest, actual);
+        } catch {
+          // keep the original error
+        }
+      }
+      // keep a partial download only when the network failed; anything else starts afresh
+      if (ing) {
+        if (e instanceof RegistryError && (e.status === undefined || e.status >= 500)) ing.close();
+        else ing.discard();
+      }
+      emit("failed");
+      throw e;
+    } finally {
+      ing?.close();
+    }
+  });
+}
+
+/** Pull an image by reference; returns its record once it is completely stored. */
+export async function pullImage(reference: string, opts: PullOptions = {}): Promise<ImageRecord> {
+  const ref = normalizeReference(reference);
+  const client = new RegistryClient(ref.domain, opts);
+  const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
+  const r = await resolveManifest(client, ref, platform);
+  const emit = opts.onProgress ?? (() => undefined);
+  const lease = new Lease();
+  try {
+    const configDesc = r.manifest.config;
+    lease.add(configDesc.digest, r.manifestDigest, ...(r.index ? [r.index.digest] : []));
+    const configBytes = hasBlob(configDesc.digest) ? undefined : await client.fetchBlobBytes(ref.path, configDesc.digest);
+    if (configBytes) writeBlob(configBytes, configDesc.digest);
+    const config = JSON.parse(new TextDecoder().decode(configBytes ?? (await import("./store/content.ts")).readBlob(configDesc.digest))) as ImageConfig;
+    const diffIds = config.rootfs?.diff_ids ?? [];
+    if (diffIds.length !== r.manifest.layers.length)
+      throw new Error(`image ${configDesc.digest}: config lists ${diffIds.length} layers, manifest ${r.manifest.layers.length}`);
+    emit({ type: "resolved", ref: refString(ref), digest: r.index?.digest ?? r.manifestDigest, layers: r.manifest.layers });
+    const layers: LayerRef[] = r.manifest.layers.map((d, i) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, diffId: diffIds[i]! }));
+    lease.add(...layers.flatMap((l) => [l.digest, l.diffId]));
+    for (const l of layers) emit({ type: "layer", digest: l.digest, status: "waiting", total: l.size });
+    await pool(layers, opts.concurrency ?? 3, async (l, i) => {
+      const desc = r.manifest.layers[i]!;
+      const applied = await fetchLayer(client, ref.path, desc, l.diffId, (status, current) =>
+        emit({ type: "layer", digest: l.digest, status, total: l.size, ...(current !== undefined ? { current } : {}) }),
+      );
+      if (applied) l.unpackedSize = applied.size;
+    });
+    return await commitImage(r, layers, config, emit);
+  } finally {
+    lease.release();
+  }
+}
+
+
+/** Write the manifest blobs and the image record (the commit point of a pull). */
+async function commitImage(r: ResolvedManifest, layers: LayerRef[], config: ImageConfig, emit: (e: PullEvent) => void): Promise<ImageRecord> {
+  writeBlob(r.manifestBytes, r.manifestDigest);
+  if (r.index) writeBlob(r.index.bytes, r.index.digest);
+  const id = r.manifest.config.digest;
+  const name = repoName(r.ref);
+  let upToDate = false;
+  const rec = await updateDb((db) => {
+    for (const l of layers) if (!hasLayer(l.diffId) || !hasBlob(l.digest)) throw new Error(`layer ${l.digest} vanished while pulling`);
+    const old = db.images[id];
+    const sizes = new Map<string, number>();
+    for (const img of Object.values(db.images)) for (const x of img.layers) if (x.unpackedSize !== undefined) sizes.set(x.diffId, x.unpackedSize);
+    for (const l of layers) l.unpackedSize ??= sizes.get(l.diffId) ?? 0;
+    const pulledDigest = `${name}@${r.index?.digest ?? r.manifestDigest}`;
+    const rec: ImageRecord = old ?? {
+      id,
+      repoTags: [],
+      repoDigests: [],
+      manifestDigest: r.manifestDigest,
+      manifestMediaType: r.manifestMediaType,
+      layers,
+      size: layers.reduce((a, l) => a + (l.unpackedSize ?? 0), 0),
+      created: config.created ?? new Date(0).toISOString(),
+      added: new Date().toISOString(),
+      platform: platformString({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) }),
+    };
+    if (r.index) rec.indexDigest = r.index.digest;
+    db.images[id] = rec;
+    if (r.ref.tag) {
+      const t = `${name}:${r.ref.tag}`;
+      upToDate = !!old && old.repoTags.includes(t);
+      setTag(db, id, t);
+    } else upToDate = !!old;
+    if (!rec.repoDigests.includes(pulledDigest)) rec.repoDigests.push(pulledDigest);
+    return rec;
+  });
+  emit({ type: "done", image: rec, upToDate });
+  return rec;
+}

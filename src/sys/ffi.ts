@@ -1,0 +1,103 @@
+// The few libc calls node:fs lacks (xattrs, mknod, flock), behind one small module using bun:ffi.
+// Every function throws an Error carrying the errno name and the path it was about.
+import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
+import { constants } from "node:os";
+
+const lib = dlopen("libc.so.6", {
+  lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
+  lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
+  flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  __errno_location: { args: [], returns: FFIType.ptr },
+});
+
+const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v as number, k]));
+
+function errno(): number {
+  return read.i32(lib.symbols.__errno_location() as Pointer, 0);
+}
+
+export class SysError extends Error {
+  constructor(
+    readonly call: string,
+    readonly code: string,
+    readonly errno: number,
+    readonly path: string,
+  ) {
+    super(`${call} ${path}: ${code}`);
+  }
+}
+
+function fail(call: string, path: string): never {
+  const e = errno();
+  throw new SysError(call, errnoNames.get(e) ?? `errno ${e}`, e, path);
+}
+
+const cstr = (s: string): Buffer => Buffer.from(s + "\0", "utf8");
+
+/** lsetxattr(2): set an extended attribute without following a final symlink. */
+export function lsetxattr(path: string, name: string, value: Uint8Array): void {
+  const v = value.length > 0 ? value : new Uint8Array(1);
+  if (lib.symbols.lsetxattr(ptr(cstr(path)), ptr(cstr(name)), ptr(v), value.length, 0) !== 0) fail(`lsetxattr ${name}`, path);
+}
+
+/** lgetxattr(2); undefined when the attribute does not exist. */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  const p = cstr(path);
+  const n = cstr(name);
+  const size = Number(lib.symbols.lgetxattr(ptr(p), ptr(n), null, 0));
+  if (size < 0) {
+    const e = errno();
+    if (e === constants.errno.ENODATA || e === constants.errno.ENOTSUP) return undefined;
+    fail(`lgetxattr ${name}`, path);
+  }
+  const buf = Buffer.alloc(Math.max(size, 1));
+  const got = Number(lib.symbols.lgetxattr(ptr(p), ptr(n), ptr(buf), buf.length));
+  if (got < 0) fail(`lgetxattr ${name}`, path);
+  return buf.subarray(0, got);
+}
+
+/** llistxattr(2): attribute names of a path (not following a final symlink). */
+export function llistxattr(path: string): string[] {
+  const p = cstr(path);
+  const size = Number(lib.symbols.llistxattr(ptr(p), null, 0));
+  if (size < 0) {
+    if (errno() === constants.errno.ENOTSUP) return [];
+    fail("llistxattr", path);
+  }
+  if (size === 0) return [];
+  const buf = Buffer.alloc(size);
+  const got = Number(lib.symbols.llistxattr(ptr(p), ptr(buf), size));
+  if (got < 0) fail("llistxattr", path);
+  return buf.subarray(0, got).toString("utf8").split("\0").filter((s) => s.length > 0);
+}
+
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+/** glibc's makedev(3). */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+/** mknod(2): `mode` includes the file type (S_IFCHR, S_IFBLK, S_IFIFO). */
+export function mknod(path: string, mode: number, major = 0, minor = 0): void {
+  if (lib.symbols.mknod(ptr(cstr(path)), mode, makedev(major, minor)) !== 0) fail("mknod", path);
+}
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+/** flock(2) with LOCK_NB implied by the caller; returns false when the lock is held elsewhere. */
+export function flock(fd: number, op: number, what = `fd ${fd}`): boolean {
+  if (lib.symbols.flock(fd, op) === 0) return true;
+  const e = errno();
+  if (e === constants.errno.EWOULDBLOCK || e === constants.errno.EINTR) return false;
+  fail("flock", what);
+}
