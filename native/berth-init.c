@@ -290,12 +290,18 @@ static void forward_signal(int sig) {
 static int set_caps(const struct step *s) {
   uint64_t bounding = (uint64_t)s->a[0].i, eff = (uint64_t)s->a[1].i, perm = (uint64_t)s->a[2].i,
            inh = (uint64_t)s->a[3].i, amb = (uint64_t)s->a[4].i;
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  /* After setuid to a non-root uid the effective set is empty: raise it to what is still
+   * permitted, so that CAP_SETPCAP allows dropping the bounding set. */
+  if (syscall(SYS_capget, &hdr, data) < 0) return -1;
+  data[0].effective = data[0].permitted;
+  data[1].effective = data[1].permitted;
+  if (syscall(SYS_capset, &hdr, data) < 0) return -1;
   for (int c = 0; c < 64; c++) {
     if (bounding & (1ULL << c)) continue;
     if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL) return -1;
   }
-  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
-  struct __user_cap_data_struct data[2];
   data[0].effective = (uint32_t)eff;
   data[1].effective = (uint32_t)(eff >> 32);
   data[0].permitted = (uint32_t)perm;

@@ -75,7 +75,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     bundle,
     rootfs,
     created: new Date().toISOString(),
-    owner: userInfo().username,
+    owner: process.getuid?.() === 0 ? "" : userInfo().username,
     annotations: spec.annotations,
     phase: "creating",
     cgroupsPath,

@@ -1,0 +1,245 @@
+// The runtime core, end to end: real containers from a busybox bundle, run by
+// bin/berth-runtime, asserting what the process inside saw and what the host holds.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { bundle, cleanup, cleanupRootfs, rt, runIn, runtimeRoot, RUNTIME } from "./fixtures/bundle.ts";
+import { cgroupMounts } from "../src/runtime/cgroups/detect.ts";
+
+const v2 = cgroupMounts().mode === "unified";
+/** the container-side path of a cgroup file (cgroup namespace + the spec's cgroup mount) */
+const cgFile = (ctrl: string, file: string) => (v2 ? `/sys/fs/cgroup/${file}` : `/sys/fs/cgroup/${ctrl}/${file}`);
+const hostCg = (ctrl: string, id: string) => (v2 ? `/sys/fs/cgroup/berth/${id}` : `/sys/fs/cgroup/${ctrl}/berth/${id}`);
+
+let root: string;
+before(() => {
+  root = runtimeRoot();
+});
+after(() => {
+  cleanup(root);
+  cleanupRootfs();
+});
+
+describe("isolation", () => {
+  it("runs the process as PID 1 seeing only its own processes", () => {
+    const r = runIn(root, bundle(["sh", "-c", "echo pid=$$; ls /proc | grep -c '^[0-9]'"]));
+    assert.equal(r.code, 0, r.stderr);
+    const [pidLine, count] = r.stdout.trim().split("\n");
+    assert.equal(pidLine, "pid=1");
+    // sh, ls and grep at most
+    assert.ok(Number(count) <= 3, `saw ${count} processes`);
+  });
+
+  it("has its own hostname", () => {
+    const r = runIn(root, bundle(["hostname"], (s) => (s.hostname = "box-42")));
+    assert.equal(r.stdout.trim(), "box-42");
+  });
+
+  it("sees only lo in a new network namespace", () => {
+    const r = runIn(root, bundle(["cat", "/proc/net/dev"]));
+    const ifaces = r.stdout.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim());
+    assert.deepEqual(ifaces, ["lo"]);
+  });
+
+  it("cannot see the host's mounts", () => {
+    const r = runIn(root, bundle(["cat", "/proc/self/mountinfo"]));
+    assert.equal(r.code, 0, r.stderr);
+    const points = r.stdout.split("\n").filter(Boolean).map((l) => l.split(" ")[4]);
+    assert.ok(points.includes("/"), r.stdout);
+    assert.ok(points.includes("/proc"));
+    for (const p of points) assert.ok(!p!.startsWith("/work") && !p!.startsWith("/tmp/berth"), `host mount visible: ${p}`);
+  });
+
+  it("masks and write-protects /proc paths", () => {
+    const r = runIn(root, bundle(["sh", "-c", "wc -c < /proc/timer_list; ls /sys/firmware | wc -l; echo x > /proc/sys/kernel/domainname && echo wrote"]));
+    assert.ok(readFileSync("/proc/timer_list").length > 0, "the host's file has content");
+    const [timers, firmware] = r.stdout.trim().split("\n");
+    assert.equal(timers!.trim(), "0");
+    assert.equal(firmware!.trim(), "0");
+    assert.ok(!r.stdout.includes("wrote"));
+    assert.match(r.stderr, /Read-only file system/);
+  });
+
+  it("keeps a read-only root read-only", () => {
+    const r = runIn(root, bundle(["touch", "/newfile"]));
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /Read-only file system/);
+  });
+
+  it("applies user, groups, cwd, env, umask and rlimits", () => {
+    const r = runIn(
+      root,
+      bundle(["sh", "-c", "id; pwd; echo $GREETING; umask; ulimit -n"], (s) => {
+        s.process!.user = { uid: 1000, gid: 1000, additionalGids: [5, 20], umask: 0o027 };
+        s.process!.cwd = "/tmp";
+        s.process!.env!.push("GREETING=hello");
+        s.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 321, hard: 500 }];
+      }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    assert.match(lines[0]!, /^uid=1000 gid=1000 groups=5,20/);
+    assert.deepEqual(lines.slice(1), ["/tmp", "hello", "0027", "321"]);
+  });
+
+  it("gives exactly the capabilities the spec lists", () => {
+    const r = runIn(root, bundle(["grep", "^Cap", "/proc/self/status"]));
+    const caps = Object.fromEntries(r.stdout.trim().split("\n").map((l) => l.split(/:\s+/) as [string, string]));
+    // CAP_KILL (5) | CAP_NET_BIND_SERVICE (10) | CAP_AUDIT_WRITE (29)
+    const want = ((1n << 5n) | (1n << 10n) | (1n << 29n)).toString(16).padStart(16, "0");
+    assert.equal(caps.CapEff, want);
+    assert.equal(caps.CapBnd, want);
+    assert.equal(caps.CapPrm, want);
+    assert.equal(caps.CapInh, "0000000000000000");
+  });
+
+  it("sets no_new_privs when asked", () => {
+    const r = runIn(root, bundle(["grep", "NoNewPrivs", "/proc/self/status"]));
+    assert.match(r.stdout, /NoNewPrivs:\s+1/);
+  });
+
+  it("maps users in a new user namespace", () => {
+    const r = runIn(
+      root,
+      bundle(["sh", "-c", "id -u; cat /proc/self/uid_map"], (s) => {
+        s.linux!.namespaces!.push({ type: "user" });
+        s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        // sysfs needs the network namespace the user namespace owns; keep it simple
+        s.mounts = s.mounts!.filter((m) => m.type !== "cgroup");
+      }),
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const [uid, map] = r.stdout.trim().split("\n");
+    assert.equal(uid, "0");
+    assert.deepEqual(map!.trim().split(/\s+/), ["0", "100000", "65536"]);
+  });
+});
+
+describe("cgroups", () => {
+  it("writes the memory limit and OOM-kills a memory hog", () => {
+    const limit = 32 * 1024 * 1024;
+    const b = bundle(["sh", "-c", `cat ${cgFile("memory", v2 ? "memory.max" : "memory.limit_in_bytes")}; exec dd if=/dev/zero of=/dev/null bs=96M count=1`], (s) => {
+      s.linux!.resources = { memory: { limit, swap: limit } };
+    });
+    const r = runIn(root, b);
+    assert.equal(r.stdout.split("\n")[0], String(limit));
+    assert.ok(!r.stderr.includes("records out"), r.stderr);
+    assert.equal(r.code, 137, `exit ${r.code}: ${r.stderr}`);
+  });
+
+  it("stops a fork loop at pids.max", () => {
+    const b = bundle(["sh", "-c", `cat ${cgFile("pids", "pids.max")}; (for i in $(seq 1 30); do sleep 3 & done); read cur < ${cgFile("pids", "pids.current")}; echo current=$cur`], (s) => {
+      s.linux!.resources = { pids: { limit: 10 } };
+    });
+    const r = runIn(root, b);
+    const lines = r.stdout.trim().split("\n");
+    assert.equal(lines[0], "10");
+    assert.match(r.stderr, /can't fork|Resource temporarily unavailable/);
+    const cur = Number(lines.at(-1)!.split("=")[1]);
+    assert.ok(cur <= 10, `pids.current ${cur}`);
+  });
+
+  it("throttles with a cpu quota", () => {
+    const stat = cgFile("cpu", "cpu.stat");
+    const b = bundle(["sh", "-c", `yes > /dev/null & sleep 1; kill $!; cat ${stat}`], (s) => {
+      s.linux!.resources = { cpu: { quota: 10000, period: 100000 } };
+    });
+    const r = runIn(root, b);
+    assert.equal(r.code, 0, r.stderr);
+    const throttled = Number(/nr_throttled (\d+)/.exec(r.stdout)?.[1]);
+    assert.ok(throttled >= 3, `nr_throttled ${throttled}: ${r.stdout}`);
+  });
+});
+
+describe("lifecycle", () => {
+  it("returns the exit code", () => {
+    assert.equal(runIn(root, bundle(["sh", "-c", "exit 42"])).code, 42);
+  });
+
+  it("create waits for start; state, ps, pause and delete work; nothing is left", async () => {
+    const id = "life-1";
+    const b = bundle(["sh", "-c", "echo started > /dev/shm/x; sleep 60"]);
+    const c = rt(root, ["create", "--bundle", b.dir, "--pid-file", `${b.dir}/pid`, id]);
+    assert.equal(c.code, 0, c.stderr);
+    const st = JSON.parse(rt(root, ["state", id]).stdout);
+    assert.equal(st.status, "created");
+    assert.equal(Number(readFileSync(`${b.dir}/pid`, "utf8")), st.pid);
+    // not started: the workload has not run
+    assert.match(readFileSync(`/proc/${st.pid}/cmdline`, "utf8"), /berth-init/);
+    assert.equal(rt(root, ["start", id]).code, 0);
+    assert.equal(JSON.parse(rt(root, ["state", id]).stdout).status, "running");
+    assert.equal(rt(root, ["start", id]).code, 1, "a second start must fail");
+    const pids = JSON.parse(rt(root, ["ps", "--format", "json", id]).stdout) as number[];
+    assert.ok(pids.includes(st.pid));
+    assert.equal(rt(root, ["pause", id]).code, 0);
+    assert.equal(JSON.parse(rt(root, ["state", id]).stdout).status, "paused");
+    assert.equal(rt(root, ["resume", id]).code, 0);
+    assert.match(rt(root, ["list"]).stdout, /life-1\s+\d+\s+running/);
+    const d = rt(root, ["delete", id]);
+    assert.equal(d.code, 1, "deleting a running container without --force must fail");
+    assert.match(d.stderr, /running/);
+    assert.equal(rt(root, ["kill", id, "KILL"]).code, 0);
+    for (let i = 0; i < 100 && JSON.parse(rt(root, ["state", id]).stdout).status !== "stopped"; i++) await Bun.sleep(10);
+    assert.equal(JSON.parse(rt(root, ["state", id]).stdout).status, "stopped");
+    assert.equal(rt(root, ["delete", id]).code, 0);
+    assert.ok(!existsSync(`${root}/${id}`), "state dir left behind");
+    assert.ok(!existsSync(hostCg("memory", id)) && !existsSync(hostCg("pids", id)), "cgroup left behind");
+    assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(b.dir), "mount left behind");
+    assert.equal(rt(root, ["state", id]).code, 1);
+  });
+
+  it("reports 137 when the container is killed with SIGKILL", async () => {
+    const id = "killed-1";
+    const b = bundle(["sleep", "60"]);
+    const child = spawn(RUNTIME, ["--root", root, "run", "--bundle", b.dir, id], { stdio: "ignore" });
+    const code = new Promise<number | null>((res) => child.on("exit", (c) => res(c)));
+    for (let i = 0; i < 200; i++) {
+      const s = rt(root, ["state", id]);
+      if (s.code === 0 && JSON.parse(s.stdout).status === "running") break;
+      await Bun.sleep(10);
+    }
+    assert.equal(rt(root, ["kill", id, "9"]).code, 0);
+    assert.equal(await code, 137);
+    assert.ok(!existsSync(`${root}/${id}`), "run must delete its container");
+  });
+
+  it("fails at create for a missing executable, leaving nothing", () => {
+    const r = runIn(root, bundle(["/no/such/program"]), "noexec-1");
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /no\/such\/program.*ENOENT|ENOENT.*no\/such\/program/s);
+    assert.ok(!existsSync(`${root}/noexec-1`));
+  });
+
+  it("refuses a malformed config.json naming the field, leaving no state or cgroup", () => {
+    const b = bundle(["true"], (s) => {
+      s.process!.cwd = "relative/dir";
+      (s.process!.user as { uid: unknown }).uid = "root";
+    });
+    const id = "bad-config";
+    const r = rt(root, ["create", "--bundle", b.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /process\.cwd: must be an absolute path/);
+    assert.match(r.stderr, /process\.user\.uid: must be an integer/);
+    assert.ok(!existsSync(`${root}/${id}`));
+    assert.ok(!existsSync(hostCg("memory", id)));
+  });
+
+  it("refuses JSON that does not parse", () => {
+    const b = bundle(["true"]);
+    Bun.write(`${b.dir}/config.json`, "{ not json");
+    const r = rt(root, ["create", "--bundle", b.dir, "bad-json"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /not valid JSON/);
+  });
+
+  it("writes errors to --log in runc's JSON form", () => {
+    const log = `${root}/log.json`;
+    const r = rt(root, ["--log", log, "--log-format", "json", "start", "does-not-exist"]);
+    assert.equal(r.code, 1);
+    const rec = JSON.parse(readFileSync(log, "utf8").trim().split("\n").at(-1)!);
+    assert.equal(rec.level, "error");
+    assert.match(rec.msg, /does-not-exist does not exist/);
+  });
+});
