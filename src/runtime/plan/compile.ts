@@ -255,7 +255,8 @@ function compileCgroupMount(dest: string, flags: number, mc: MountCtx): void {
   for (const h of ctx.cgroupMounts) {
     const sub = posix.join(dest, h.name);
     C("MKDIR_IN_ROOT", [root, sub, 0o755], `create ${sub}`);
-    if (ns) C("MOUNT_IN_ROOT", [root, sub, "cgroup", "cgroup", flags, h.options], `mount cgroup (${h.options}) on ${sub}`);
+    // v1 hierarchies can only be mounted from the initial user namespace
+    if (ns && !mc.userns) C("MOUNT_IN_ROOT", [root, sub, "cgroup", "cgroup", flags, h.options], `mount cgroup (${h.options}) on ${sub}`);
     else {
       C("MOUNT_IN_ROOT", [root, sub, h.hostPath, "", MS.BIND, ""], `bind the container's cgroup ${h.hostPath} on ${sub}`);
       C("MOUNT_IN_ROOT", [root, sub, "", "", MS.BIND | MS.REMOUNT | flags, ""], `remount ${sub} ${describeFlags(flags)}`);
@@ -267,12 +268,15 @@ function compileCgroupMount(dest: string, flags: number, mc: MountCtx): void {
 function compileDevices(spec: Spec, d: { root: string; userns: boolean; hasDevTmpfs: boolean; C: MountCtx["C"] }): void {
   const { root, C } = d;
   const seen = new Set<string>();
+  const dirs = new Set<string>();
   const all = [...(spec.linux?.devices ?? []), ...DEFAULT_DEVICES];
   for (const dev of all) {
     const path = clean(dev.path);
     if (seen.has(path)) continue; // spec devices override the defaults
     seen.add(path);
-    C("MKDIR_IN_ROOT", [root, posix.dirname(path), 0o755], `create ${posix.dirname(path)}`);
+    const dir = posix.dirname(path);
+    if (!dirs.has(dir)) C("MKDIR_IN_ROOT", [root, dir, 0o755], `create ${dir}`);
+    dirs.add(dir);
     if (d.userns) {
       // mknod is not allowed in a user namespace: bind the host's node instead.
       C("MKFILE_IN_ROOT", [root, path, 0o644], `create ${path} (bind target)`);

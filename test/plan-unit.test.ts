@@ -1,0 +1,165 @@
+// The plan compiler without root: golden plans, the wire format, and validation errors.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { compilePlan, type CompileContext } from "../src/runtime/plan/compile.ts";
+import { encodePlan } from "../src/runtime/plan/encode.ts";
+import { formatPlan } from "../src/runtime/plan/format.ts";
+import { Op } from "../src/runtime/plan/ops.ts";
+import { defaultSpec } from "../src/runtime/default-spec.ts";
+import { parseSpec, SpecError, validateSpec } from "../src/runtime/validate.ts";
+import type { Spec } from "../src/runtime/spec.ts";
+
+const GOLDEN = join(import.meta.dir, "golden");
+const ctx = (o: Partial<CompileContext> = {}): CompileContext => ({
+  rootfs: "/bundle/rootfs",
+  bundle: "/bundle",
+  cgroupProcs: ["/sys/fs/cgroup/cpu/berth/c1/cgroup.procs", "/sys/fs/cgroup/memory/berth/c1/cgroup.procs"],
+  cgroupVersion: 1,
+  cgroupMounts: [
+    { name: "cpu", hostPath: "/sys/fs/cgroup/cpu/berth/c1", options: "cpu" },
+    { name: "memory", hostPath: "/sys/fs/cgroup/memory/berth/c1", options: "memory" },
+  ],
+  mode: "detached",
+  execFifo: "/run/berth-runtime/c1/exec.fifo",
+  isDirectory: (p) => !p.endsWith(".conf"),
+  ...o,
+});
+
+function golden(name: string, text: string): void {
+  const path = join(GOLDEN, `${name}.plan`);
+  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, text);
+  assert.equal(text, readFileSync(path, "utf8"), `plan differs from ${path} (UPDATE_GOLDEN=1 to accept)`);
+}
+
+describe("plan compiler", () => {
+  it("compiles runc's default spec (golden)", () => {
+    const spec = defaultSpec({ terminal: false, args: ["sh", "-c", "echo hi"] });
+    golden("default", formatPlan(compilePlan(spec, ctx())));
+  });
+
+  it("compiles a user namespace, bind mounts, sysctls, rlimits and a console (golden)", () => {
+    const spec = defaultSpec({ terminal: true, args: ["/bin/app"] });
+    spec.process!.consoleSize = { height: 40, width: 120 };
+    spec.linux!.namespaces!.push({ type: "user" });
+    spec.linux!.namespaces = spec.linux!.namespaces!.map((n) => (n.type === "network" ? { type: "network", path: "/var/run/netns/n1" } : n));
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.sysctl = { "net.ipv4.ip_forward": "1" };
+    spec.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 1024, hard: 4096 }];
+    spec.process!.oomScoreAdj = 100;
+    spec.mounts!.push({ destination: "/data", source: "vol", type: "bind", options: ["rbind", "ro", "rprivate"] });
+    spec.mounts!.push({ destination: "/etc/app.conf", source: "/host/app.conf", options: ["bind", "nosuid"] });
+    golden("userns", formatPlan(compilePlan(validateSpec(spec), ctx({ consoleSocket: "/tmp/console.sock", mode: "foreground", execFifo: undefined }))));
+  });
+
+  it("orders the steps safely", () => {
+    const plan = compilePlan(defaultSpec({ terminal: false }), ctx());
+    const idx = (op: string, from = 0) => plan.steps.findIndex((s, i) => i >= from && s.op === op);
+    const clone = idx("CLONE");
+    const childStart = Number(plan.steps[clone]!.args[1]);
+    assert.ok(plan.steps.slice(0, childStart).every((s) => s.who === "parent"));
+    assert.ok(plan.steps.slice(childStart).every((s) => s.who === "child"));
+    assert.equal(plan.steps[childStart - 1]!.op, "EXIT");
+    // cgroups are joined before clone, so the cgroup namespace is rooted at the container's cgroup
+    assert.ok(plan.steps.findIndex((s) => s.what.startsWith("join cgroup")) < clone);
+    // masks come after pivot_root; privileges drop after everything that needs them; exec is last
+    assert.ok(idx("PIVOT_ROOT") < idx("MASK_PATH"));
+    assert.ok(idx("MASK_PATH") < idx("CAPS"));
+    assert.ok(idx("SETRESUID", childStart) < idx("CAPS"));
+    assert.ok(idx("CLOSE_FDS") < idx("REPORT_READY") && idx("REPORT_READY") < idx("WAIT_FIFO"));
+    assert.equal(plan.steps.at(-1)!.op, "EXEC");
+  });
+
+  it("loads seccomp late with no_new_privs and early without", () => {
+    const seccomp = { program: new Uint8Array(16), flags: 0 };
+    const withNnp = compilePlan(defaultSpec({ terminal: false }), ctx({ seccomp }));
+    const ops = withNnp.steps.map((s) => s.op);
+    assert.ok(ops.indexOf("SECCOMP") > ops.indexOf("WAIT_FIFO"));
+    const spec = defaultSpec({ terminal: false });
+    spec.process!.noNewPrivileges = false;
+    const without = compilePlan(spec, ctx({ seccomp })).steps.map((s) => s.op);
+    assert.ok(without.indexOf("SECCOMP") < without.indexOf("SETRESUID", without.indexOf("CHDIR")));
+  });
+
+  it("refuses a terminal without a console socket", () => {
+    assert.throws(() => compilePlan(defaultSpec({ terminal: true }), ctx()), /console-socket/);
+  });
+});
+
+describe("plan wire format", () => {
+  it("uses the opcodes of native/plan.h", () => {
+    const header = readFileSync(join(import.meta.dir, "../native/plan.h"), "utf8");
+    const cOps = Object.fromEntries([...header.matchAll(/OP_([A-Z0-9_]+) = (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    assert.deepEqual(cOps, { ...Op });
+  });
+
+  it("encodes steps as documented", () => {
+    const bytes = encodePlan({ planFd: 3, syncFd: 4, steps: [{ op: "SETRLIMIT", args: [7, 1024, -1n], what: "", who: "child" }, { op: "CHDIR", args: ["/tmp"], what: "", who: "child" }] });
+    const dv = new DataView(bytes.buffer);
+    assert.equal(new TextDecoder().decode(bytes.subarray(0, 4)), "BPLN");
+    assert.equal(dv.getUint32(4, true), 1);
+    assert.equal(dv.getUint32(8, true), 2);
+    assert.equal(dv.getUint16(12, true), Op.SETRLIMIT);
+    assert.equal(dv.getUint16(14, true), 3);
+    assert.equal(bytes[16], 0);
+    assert.equal(dv.getBigInt64(17, true), 7n);
+    assert.equal(dv.getBigInt64(35, true), -1n);
+    const chdir = 43;
+    assert.equal(dv.getUint16(chdir, true), Op.CHDIR);
+    assert.equal(bytes[chdir + 4], 1);
+    assert.equal(dv.getUint32(chdir + 5, true), 4);
+    assert.equal(new TextDecoder().decode(bytes.subarray(chdir + 9, chdir + 13)), "/tmp");
+    assert.equal(bytes[chdir + 13], 0);
+    assert.equal(bytes.length, chdir + 14);
+  });
+});
+
+describe("config validation", () => {
+  const base = (): Spec => defaultSpec({ terminal: false });
+  const problems = (edit: (s: Record<string, any>) => void): string[] => {
+    const s = JSON.parse(JSON.stringify(base()));
+    edit(s);
+    try {
+      validateSpec(s);
+      return [];
+    } catch (e) {
+      assert.ok(e instanceof SpecError);
+      return e.problems;
+    }
+  };
+
+  it("accepts the default spec", () => {
+    assert.deepEqual(problems(() => {}), []);
+  });
+
+  const cases: [string, (s: Record<string, any>) => void, RegExp][] = [
+    ["missing ociVersion", (s) => delete s.ociVersion, /^ociVersion: is required/],
+    ["relative cwd", (s) => (s.process.cwd = "tmp"), /^process\.cwd: must be an absolute path/],
+    ["string uid", (s) => (s.process.user.uid = "0"), /^process\.user\.uid: must be an integer/],
+    ["empty args", (s) => (s.process.args = []), /^process\.args: must contain/],
+    ["unknown capability", (s) => s.process.capabilities.bounding.push("CAP_FLY"), /^process\.capabilities\.bounding\[3\]: unknown capability "CAP_FLY"/],
+    ["unknown rlimit", (s) => (s.process.rlimits = [{ type: "RLIMIT_X", soft: 1, hard: 1 }]), /^process\.rlimits\[0\]\.type: unknown rlimit/],
+    ["soft above hard", (s) => (s.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 9, hard: 1 }]), /soft limit 9 exceeds hard limit 1/],
+    ["relative mount destination", (s) => (s.mounts[0].destination = "proc"), /^mounts\[0\]\.destination: must be an absolute path/],
+    ["unknown namespace", (s) => s.linux.namespaces.push({ type: "bogus" }), /unknown namespace type "bogus"/],
+    ["duplicate namespace", (s) => s.linux.namespaces.push({ type: "pid" }), /namespace "pid" appears twice/],
+    ["user namespace without maps", (s) => s.linux.namespaces.push({ type: "user" }), /^linux\.uidMappings: a new user namespace needs/],
+    ["hostname without uts", (s) => (s.linux.namespaces = s.linux.namespaces.filter((n: { type: string }) => n.type !== "uts")), /^hostname: setting the hostname needs a new uts namespace/],
+    ["host sysctl", (s) => (s.linux.sysctl = { "kernel.panic": "1" }), /^linux\.sysctl\.kernel\.panic: is not namespaced/],
+    ["cgroupsPath escape", (s) => (s.linux.cgroupsPath = "/a/../../b"), /must not contain "\.\."/],
+    ["device type", (s) => (s.linux.devices = [{ path: "/dev/x", type: "z", major: 1, minor: 1 }]), /^linux\.devices\[0\]\.type: must be one of/],
+    ["personality", (s) => (s.linux.personality = { domain: "LINUX32" }), /^linux\.personality: is not supported/],
+  ];
+  for (const [name, edit, re] of cases) {
+    it(`names the field: ${name}`, () => {
+      const p = problems(edit);
+      assert.ok(p.some((x) => re.test(x)), `got: ${JSON.stringify(p)}`);
+    });
+  }
+
+  it("reports JSON syntax errors", () => {
+    assert.throws(() => parseSpec("{", "x/config.json"), /x\/config\.json is not valid JSON/);
+  });
+});
