@@ -1,0 +1,24 @@
+// berth rmi [OPTIONS] IMAGE [IMAGE...]   (also: image rm)
+import { bool, parseFlags, UsageError } from "../flags.ts";
+import { removeImage } from "../../image/index.ts";
+import { errMsg } from "./image-util.ts";
+
+export default async function rmi(argv: string[]): Promise<number> {
+  const p = parseFlags(argv, [
+    { name: "force", short: "f", kind: "bool" },
+    { name: "no-prune", kind: "bool" },
+  ]);
+  if (p.args.length === 0) throw new UsageError('"rmi" requires at least 1 argument.');
+  let code = 0;
+  for (const name of p.args) {
+    try {
+      const r = await removeImage(name, { force: bool(p, "force"), prune: !bool(p, "no-prune") });
+      for (const u of r.untagged) process.stdout.write(`Untagged: ${u}\n`);
+      for (const d of r.deleted) process.stdout.write(`Deleted: ${d}\n`);
+    } catch (e) {
+      process.stderr.write(`Error response from daemon: ${errMsg(e)}\n`);
+      code = 1;
+    }
+  }
+  return code;
+}
