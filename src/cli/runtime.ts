@@ -4,6 +4,7 @@
 import { appendFileSync } from "node:fs";
 import { parseFlags, str, bool, UsageError, type FlagDef } from "./flags.ts";
 import { StateStore } from "../runtime/state.ts";
+import { trace } from "../sys/trace.ts";
 
 export interface RuntimeCtx {
   store: StateStore;
@@ -70,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
   if (!loader) throw new UsageError(`unknown command "${name}"`);
   const store = new StateStore(str(g, "root") ?? "/run/berth-runtime");
   const mod = await loader();
+  trace(`${name}: module loaded`);
   return mod.default({ store, args: rest });
 }
 

@@ -1,13 +1,12 @@
 // Runs the native helper on a plan and follows its reports. The helper reads the plan from
 // one pipe and reports on another; a failed step comes back as step index + errno and is
 // turned into words here, with the step's own description.
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
-import type { Readable, Writable } from "node:stream";
 import { helperPath } from "../sys/paths.ts";
-import { errnoText } from "./linux.ts";
+import { errnoText, SIGNALS } from "./linux.ts";
+import { spawnHelper, type Spawned, type StdioSlot } from "../sys/spawn.ts";
 import { encodePlan } from "./plan/encode.ts";
 import { REPORT_SIZE, Report } from "./plan/ops.ts";
-import type { Plan } from "./plan/types.ts";
+import { helperFds, type Plan } from "./plan/types.ts";
 
 export class StepError extends Error {
   override name = "StepError";
@@ -22,13 +21,17 @@ export class StepError extends Error {
 }
 
 export interface HelperRun {
-  child: ChildProcess;
+  child: Spawned;
+  /** hand the helper its plan (it waits for it); call once */
+  send(plan: Plan): void;
   /** the container's host pid, once the helper reported it */
   pid: Promise<number>;
   /** resolves when the init reported ready (setup done); rejects with a StepError */
   ready: Promise<number>;
   /** the helper's exit code (in foreground mode: the container's status) */
   exit: Promise<number>;
+  /** stop following reports (the init keeps the sync fd until exec) */
+  release(): void;
 }
 
 export interface HelperStdio {
@@ -40,20 +43,16 @@ export interface HelperStdio {
   detached?: boolean;
 }
 
-export function runHelper(plan: Plan, io: HelperStdio = {}): HelperRun {
-  const stdio: StdioOptions = [io.stdin ?? "inherit", io.stdout ?? "inherit", io.stderr ?? "inherit"];
+/** Start the helper before the plan is ready: exec'ing it overlaps with the cgroup set-up. */
+export function startHelper(io: HelperStdio = {}): HelperRun {
+  const { planFd, syncFd } = helperFds(io.preserveFds);
+  const stdio: StdioSlot[] = [io.stdin ?? "inherit", io.stdout ?? "inherit", io.stderr ?? "inherit"];
   for (let i = 0; i < (io.preserveFds ?? 0); i++) stdio.push(3 + i);
-  stdio[plan.planFd] = "pipe";
-  stdio[plan.syncFd] = "pipe";
-  const child = spawn(helperPath(), [String(plan.planFd), String(plan.syncFd)], {
-    stdio,
-    detached: io.detached ?? false,
-  });
-  const planPipe = child.stdio[plan.planFd] as Writable;
-  const syncPipe = child.stdio[plan.syncFd] as Readable;
-  planPipe.on("error", () => {});
-  planPipe.end(encodePlan(plan));
+  stdio[planFd] = "pipe-in";
+  stdio[syncFd] = "pipe-out";
+  const child = spawnHelper(helperPath(), [String(planFd), String(syncFd)], stdio, io.detached ?? false);
 
+  let plan: Plan | undefined;
   let resolvePid!: (n: number) => void;
   let rejectPid!: (e: Error) => void;
   let resolveReady!: (n: number) => void;
@@ -64,7 +63,7 @@ export function runHelper(plan: Plan, io: HelperStdio = {}): HelperRun {
   ready.catch(() => {});
   let buf = Buffer.alloc(0);
   let settled = false;
-  syncPipe.on("data", (chunk: Buffer) => {
+  const onData = (chunk: Uint8Array) => {
     buf = Buffer.concat([buf, chunk]);
     while (buf.length >= REPORT_SIZE) {
       const rec = buf.subarray(0, REPORT_SIZE);
@@ -80,32 +79,38 @@ export function runHelper(plan: Plan, io: HelperStdio = {}): HelperRun {
         resolveReady(value);
       } else if (kind === Report.ERROR) {
         settled = true;
-        const what = plan.steps[step]?.what ?? (detail || "berth-init");
+        const what = plan?.steps[step]?.what ?? (detail || "berth-init");
         const e = new StepError(step, err, what, detail);
         rejectPid(e);
         rejectReady(e);
       }
     }
-  });
-  const exit = new Promise<number>((res) => {
-    child.on("error", (e) => {
-      rejectPid(e);
-      rejectReady(e);
-      res(255);
-    });
-    child.on("exit", (code, sig) => res(code ?? 128 + (sig ? signalNumber(sig) : 0)));
-  });
-  syncPipe.on("end", () => {
+  };
+  const stopFollowing = child.follow(syncFd, onData, () => {
     if (!settled) {
       const e = new Error("container init exited before it was ready");
       rejectPid(e);
       rejectReady(e);
     }
   });
-  return { child, pid, ready, exit };
+  const exit = child.exited.then(({ code, signal }) => code ?? 128 + (signal ? signalNumber(signal) : 0));
+  return {
+    child,
+    pid,
+    ready,
+    exit,
+    send(p: Plan) {
+      if (p.planFd !== planFd || p.syncFd !== syncFd) throw new Error("plan compiled for other helper fds");
+      plan = p;
+      child.writeAndClose(planFd, encodePlan(p));
+    },
+    release() {
+      child.unref();
+      stopFollowing();
+    },
+  };
 }
 
-function signalNumber(sig: NodeJS.Signals): number {
-  const map: Record<string, number> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1, SIGSEGV: 11, SIGABRT: 6 };
-  return map[sig] ?? 0;
+function signalNumber(sig: string): number {
+  return SIGNALS[sig] ?? 0;
 }

@@ -101,12 +101,14 @@ export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
 
-export function writeAtomic(path: string, data: string): void {
+/** temp file + rename; fsync only where the data must survive a crash of the machine
+ *  (the runtime's state lives on tmpfs under /run and dies with the machine anyway). */
+export function writeAtomic(path: string, data: string, durable = false): void {
   const tmp = `${path}.tmp-${process.pid}`;
   const fd = openSync(tmp, "w", 0o600);
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

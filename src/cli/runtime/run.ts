@@ -6,6 +6,7 @@ import { createContainer } from "../../runtime/ops/create.ts";
 import { startContainer } from "../../runtime/ops/start.ts";
 import { deleteContainer } from "../../runtime/ops/delete.ts";
 import { CREATE_FLAGS, oneId } from "./create.ts";
+import { trace } from "../../sys/trace.ts";
 
 const FORWARD = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
@@ -29,6 +30,8 @@ export default async function run(ctx: RuntimeCtx): Promise<number> {
   const { helper } = await createContainer(ctx.store, { ...common, foreground: true });
   for (const sig of FORWARD) process.on(sig, () => helper.child.kill(sig));
   const code = await helper.exit;
+  trace("run: container exited");
   if (!bool(p, "keep")) await deleteContainer(ctx.store, id, true);
+  trace("run: deleted");
   return code;
 }

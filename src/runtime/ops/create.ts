@@ -5,13 +5,14 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { userInfo } from "node:os";
 import type { CgroupManager } from "../cgroups/index.ts";
-import { runHelper, type HelperRun } from "../helper.ts";
+import { startHelper, type HelperRun } from "../helper.ts";
 import { compilePlan, type CompileContext } from "../plan/compile.ts";
 import type { Plan } from "../plan/types.ts";
 import type { Spec } from "../spec.ts";
 import { procStart, writeAtomic, type ContainerState, type StateStore } from "../state.ts";
 import { parseSpec } from "../validate.ts";
 import { cgroupMountSources, managerFor } from "./common.ts";
+import { trace } from "../../sys/trace.ts";
 
 export interface CreateOptions {
   id: string;
@@ -64,7 +65,9 @@ export interface Created {
 }
 
 export async function createContainer(store: StateStore, o: CreateOptions): Promise<Created> {
+  trace("create: start");
   const { spec, bundle, rootfs } = loadBundle(o.bundle);
+  trace("create: config loaded and validated");
   store.claim(o.id);
   const cgroupsPath = spec.linux?.cgroupsPath || undefined;
   const state: ContainerState = {
@@ -86,28 +89,37 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
   let helper: HelperRun | undefined;
   let pid = 0;
   try {
-    store.save(state);
     cg = managerFor(state);
-    cg.create();
     state.cgroupPaths = cg.paths();
+    trace("create: cgroup paths resolved");
     store.save(state);
+    trace("create: state saved (creating)");
+    // exec the helper now: it waits for its plan while the cgroup is made
+    helper = startHelper({ preserveFds: o.preserveFds, detached: true });
+    trace("create: helper spawned");
+    cg.create();
     cg.apply(spec.linux?.resources ?? {});
-    const fifo = o.foreground ? undefined : store.fifo(o.id);
-    const plan = planFor(spec, bundle, rootfs, cg, o, fifo);
-    helper = runHelper(plan, { preserveFds: o.preserveFds, detached: !o.foreground });
+    trace("create: cgroup ready");
+    const plan = planFor(spec, bundle, rootfs, cg, o, o.foreground ? undefined : store.fifo(o.id));
+    helper.send(plan);
+    trace(`create: plan sent (${plan.steps.length} steps)`);
     pid = await helper.pid;
+    trace("create: pid reported");
+    // Read the start time as early as possible: in foreground mode the workload may run and
+    // exit before `ready` is processed here.
+    const early = procStart(pid);
     await helper.ready;
-    const ps = procStart(pid);
-    if (!ps) throw new Error("container init exited during create");
+    trace("create: init ready");
+    const ps = early ?? procStart(pid);
+    if (!ps && !o.foreground) throw new Error("container init exited during create");
     state.pid = pid;
-    state.startTime = ps.start;
+    // a foreground container that already finished is recorded as stopped
+    state.startTime = ps?.start ?? -1;
     state.phase = "created";
     store.save(state);
     if (o.pidFile) writeAtomic(resolve(o.pidFile), String(pid));
-    if (!o.foreground) {
-      helper.child.unref();
-      (helper.child.stdio[plan.syncFd] as { destroy?: () => void } | null)?.destroy?.();
-    }
+    trace("create: state saved");
+    if (!o.foreground) helper.release();
     return { state, helper };
   } catch (e) {
     if (pid > 0) {
@@ -117,8 +129,10 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
         /* already gone */
       }
     }
-    helper?.child.kill("SIGKILL");
-    if (helper) await helper.exit;
+    if (helper) {
+      helper.child.kill("SIGKILL");
+      await helper.exit;
+    }
     if (cg) {
       try {
         cg.killAll(9);

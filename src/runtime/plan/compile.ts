@@ -6,7 +6,7 @@ import { isAbsolute, posix, resolve } from "node:path";
 import { CLONE, MS, NS_CLONE_FLAG, O, RLIMITS, S_IF, capBit, makedev } from "../linux.ts";
 import type { Device, IdMapping, Mount, Spec } from "../spec.ts";
 import { describeFlags, parseMountOptions, propagationFlag } from "./mount-options.ts";
-import type { Arg, Plan, Step } from "./types.ts";
+import { helperFds, type Arg, type Plan, type Step } from "./types.ts";
 
 /** A cgroup hierarchy the container may see through a "cgroup" mount. */
 export interface CgroupMountSource {
@@ -67,8 +67,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   if (!proc) throw new CompileError("process: is required to create a container");
   const isDir = ctx.isDirectory ?? defaultIsDirectory;
   const preserve = ctx.preserveFds ?? 0;
-  const planFd = 3 + preserve;
-  const syncFd = 4 + preserve;
+  const { planFd, syncFd } = helperFds(preserve);
   const fifoFd = 5 + preserve;
   const consoleFd = 6 + preserve;
   const root = ctx.rootfs;

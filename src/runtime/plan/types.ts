@@ -18,3 +18,8 @@ export interface Plan {
   planFd: number;
   syncFd: number;
 }
+
+/** The fds the helper reads its plan from and reports on: right after any preserved fds. */
+export function helperFds(preserveFds = 0): { planFd: number; syncFd: number } {
+  return { planFd: 3 + preserveFds, syncFd: 4 + preserveFds };
+}

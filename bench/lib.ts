@@ -1,0 +1,54 @@
+// Benchmark helpers: interleaved runs of several commands, medians, ratios.
+import { spawnSync } from "node:child_process";
+
+export interface Contender {
+  name: string;
+  /** one timed iteration; throws on failure */
+  run: (i: number) => void;
+  setup?: () => void;
+  teardown?: () => void;
+}
+
+export function sh(cmd: string, args: string[], opts: { cwd?: string } = {}): void {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Round-robin the contenders `rounds` times after `warmup` untimed rounds. */
+export function interleave(contenders: Contender[], rounds: number, warmup = 3): Map<string, number[]> {
+  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (const c of contenders) c.setup?.();
+  try {
+    for (let r = 0; r < warmup + rounds; r++) {
+      for (const c of contenders) {
+        const t0 = performance.now();
+        c.run(r);
+        const dt = performance.now() - t0;
+        if (r >= warmup) times.get(c.name)!.push(dt);
+      }
+    }
+  } finally {
+    for (const c of contenders) c.teardown?.();
+  }
+  return times;
+}
+
+export function report(title: string, times: Map<string, number[]>, baseline: string): string {
+  const base = median(times.get(baseline)!);
+  const lines = [`${title}`, `${"contender".padEnd(28)} ${"median ms".padStart(10)} ${"min".padStart(8)} ${"max".padStart(8)}  ratio vs ${baseline}`];
+  for (const [name, xs] of times) {
+    const m = median(xs);
+    lines.push(`${name.padEnd(28)} ${m.toFixed(1).padStart(10)} ${Math.min(...xs).toFixed(1).padStart(8)} ${Math.max(...xs).toFixed(1).padStart(8)}  ${(m / base).toFixed(2)}`);
+  }
+  return lines.join("\n");
+}
+
+export function have(cmd: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+}

@@ -1,0 +1,39 @@
+// `berth-runtime run` vs `runc run` of the same busybox bundle running /bin/true,
+// interleaved in one run. Usage: scripts/bun bench/runtime-run.ts [rounds]
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { defaultSpec } from "../src/runtime/default-spec.ts";
+import { busyboxRootfs } from "../test/fixtures/images.ts";
+import { have, interleave, report, sh, type Contender } from "./lib.ts";
+
+const rounds = Number(process.argv[2] ?? 30);
+const repo = resolve(import.meta.dir, "..");
+const work = mkdtempSync(join(tmpdir(), "berth-bench-"));
+const bundle = join(work, "bundle");
+busyboxRootfs(join(bundle, "rootfs"));
+const spec = defaultSpec({ args: ["true"], terminal: false });
+writeFileSync(join(bundle, "config.json"), JSON.stringify(spec));
+
+const contenders: Contender[] = [
+  { name: "berth-runtime run", run: (i) => sh(join(repo, "bin/berth-runtime"), ["--root", join(work, "berth"), "run", `b${i}`], { cwd: bundle }) },
+];
+if (have("runc")) contenders.push({ name: "runc run", run: (i) => sh("runc", ["--root", join(work, "runc"), "run", `r${i}`], { cwd: bundle }) });
+if (have("crun")) contenders.push({ name: "crun run", run: (i) => sh("crun", ["--root", join(work, "crun"), "run", `c${i}`], { cwd: bundle }) });
+
+try {
+  const times = interleave(contenders.filter((c) => c.name !== "crun run" || tryOnce(c)), rounds);
+  console.log(report(`run /bin/true in a busybox bundle (${rounds} interleaved rounds)`, times, have("runc") ? "runc run" : "berth-runtime run"));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+function tryOnce(c: Contender): boolean {
+  try {
+    c.run(9999);
+    return true;
+  } catch {
+    console.log(`(${c.name} fails on this host: left out)`);
+    return false;
+  }
+}
