@@ -36,6 +36,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "monitor.h"
 #include "plan.h"
 
 struct arg {
@@ -377,10 +378,47 @@ static int resolve_exec(const char *file, const char *pathvar) {
   return -1;
 }
 
-/* ---- the step interpreter ------------------------------------------------------------- */
-
 #define S(n) (s->a[n].s)
 #define I(n) (s->a[n].i)
+
+/* MONITOR: stdout, stderr, stdin, console, stdin_open, log, max size, max files, exit file,
+ * attach socket, health interval ms, exit argc, exit argv..., health argc, health argv... */
+static char **argv_at(const struct step *s, uint16_t *k) {
+  if (*k >= s->argc || s->a[*k].is_bytes) fail(EINVAL, "monitor step", 1);
+  int64_t n = s->a[(*k)++].i;
+  if (n < 0 || *k + n > s->argc) fail(EINVAL, "monitor step", 1);
+  char **v = calloc((size_t)n + 1, sizeof(char *));
+  if (!v) fail(ENOMEM, "monitor", 1);
+  for (int64_t j = 0; j < n; j++) {
+    if (!s->a[*k].is_bytes) fail(EINVAL, "monitor step", 1);
+    v[j] = (char *)s->a[(*k)++].s;
+  }
+  return v;
+}
+
+static void __attribute__((noreturn)) run_monitor(const struct step *s) {
+  static const char shape[] = "iiiiisiissi";
+  if (s->argc < sizeof shape) fail(EINVAL, "monitor step", 1);
+  for (size_t j = 0; j < sizeof shape - 1; j++)
+    if ((shape[j] == 's') != (s->a[j].is_bytes != 0)) fail(EINVAL, "monitor step", 1);
+  uint16_t k = sizeof shape - 1;
+  struct monitor_args m = {
+      .child = child_pid, .stdout_fd = (int)I(0), .stderr_fd = (int)I(1), .stdin_fd = (int)I(2),
+      .console_fd = (int)I(3), .stdin_open = (int)I(4), .log_path = S(5), .log_max_size = I(6),
+      .log_max_files = (long)I(7), .exit_file = S(8), .attach_socket = S(9), .health_interval_ms = I(10),
+  };
+  m.exit_argv = argv_at(s, &k);
+  m.health_argv = argv_at(s, &k);
+  if (!m.health_argv[0]) m.health_interval_ms = 0;
+  if (k != s->argc) fail(EINVAL, "monitor step", 1);
+  /* the monitor keeps no line to the berth command that started it */
+  if (sync_fd >= 0) close(sync_fd);
+  sync_fd = -1;
+  monitor_run(&m);
+}
+
+/* ---- the step interpreter ------------------------------------------------------------- */
+
 
 static int check_args(const struct step *s) {
   static const char *const shapes[OP_MAX] = {
@@ -395,7 +433,8 @@ static int check_args(const struct step *s) {
       [OP_CHDIR] = "s", [OP_SECCOMP] = "si", [OP_OPEN_FD] = "sii", [OP_CONNECT_UNIX] = "si",
       [OP_SETUP_CONSOLE] = "iii", [OP_CLOSE_FDS] = "i", [OP_REPORT_READY] = "", [OP_WAIT_FIFO] = "i",
       [OP_RESOLVE_EXEC] = "ss", [OP_EXEC] = "*", [OP_UNSHARE] = "i", [OP_SETSID] = "",
-      [OP_DUMPABLE] = "i", [OP_DUP2] = "ii", [OP_MKNOD] = "sii",
+      [OP_DUMPABLE] = "i", [OP_DUP2] = "ii", [OP_MKNOD] = "sii", [OP_PIPE] = "ii",
+      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*",
   };
   if (s->op == 0 || s->op >= OP_MAX || !shapes[s->op]) return -1;
   const char *shape = shapes[s->op];
@@ -686,6 +725,23 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
   case OP_MKNOD:
     CHECK(mknod(S(0), (mode_t)I(1), (dev_t)I(2)), S(0));
     break;
+  case OP_PIPE:
+  case OP_SOCKETPAIR: {
+    int fds[2];
+    if (s->op == OP_PIPE) CHECK(pipe2(fds, O_CLOEXEC), "pipe");
+    else CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), "socketpair");
+    for (int k = 0; k < 2; k++) {
+      if (fds[k] == (int)I(k)) continue;
+      CHECK(dup3(fds[k], (int)I(k), O_CLOEXEC), "dup3");
+      close(fds[k]);
+    }
+    break;
+  }
+  case OP_CLOSE:
+    close((int)I(0));
+    break;
+  case OP_MONITOR:
+    run_monitor(s);
   case OP_DUP2:
     CHECK(dup2((int)I(0), (int)I(1)), "dup2");
     break;

@@ -57,6 +57,10 @@ enum plan_op {
   OP_DUMPABLE = 42,          /* on                              */
   OP_DUP2 = 43,              /* oldfd, newfd                    */
   OP_MKNOD = 44,             /* path, mode, dev (e.g. the exec fifo) */
+  OP_PIPE = 45,              /* read end fd, write end fd (both close-on-exec) */
+  OP_SOCKETPAIR = 46,        /* fd a, fd b                      */
+  OP_CLOSE = 47,             /* fd                              */
+  OP_MONITOR = 48,           /* parent: become the container's monitor (monitor.c) */
   OP_MAX
 };
 

@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import { userInfo } from "node:os";
 import type { CgroupManager } from "../cgroups/index.ts";
 import { startHelper, type HelperRun } from "../helper.ts";
-import { compilePlan, type CompileContext } from "../plan/compile.ts";
+import { compilePlan, type CompileContext, type MonitorContext } from "../plan/compile.ts";
 import type { Plan } from "../plan/types.ts";
 import type { Spec } from "../spec.ts";
 import { procStart, writeAtomic, type ContainerState, type StateStore } from "../state.ts";
@@ -24,6 +24,10 @@ export interface CreateOptions {
   /** run: no exec fifo, the helper stays the parent and reports the exit status */
   foreground?: boolean;
   seccomp?: CompileContext["seccomp"];
+  /** engine containers: the helper stays as the container's monitor (logs, attach, exit file) */
+  monitor?: MonitorContext;
+  /** the engine's overlay, mounted on the rootfs inside the container's mount namespace */
+  rootfsMount?: CompileContext["rootfsMount"];
 }
 
 export function loadBundle(bundle: string): { spec: Spec; bundle: string; rootfs: string } {
@@ -50,7 +54,9 @@ export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupMa
     cgroupProcs: cg.procsFiles(),
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
-    mode: o.foreground ? "foreground" : "detached",
+    mode: o.monitor ? "monitor" : o.foreground ? "foreground" : "detached",
+    monitor: o.monitor,
+    rootfsMount: o.rootfsMount,
     execFifo: fifo,
     consoleSocket: o.consoleSocket,
     preserveFds: o.preserveFds,
@@ -95,7 +101,9 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     store.save(state);
     trace("create: state saved (creating)");
     // exec the helper now: it waits for its plan while the cgroup is made
-    helper = startHelper({ preserveFds: o.preserveFds, detached: true });
+    // a monitor must not hold the starting command's terminal or pipes
+    const quiet = o.monitor ? ("ignore" as const) : ("inherit" as const);
+    helper = startHelper({ preserveFds: o.preserveFds, detached: true, stdin: quiet, stdout: quiet, stderr: quiet });
     trace("create: helper spawned");
     cg.create();
     cg.apply(spec.linux?.resources ?? {});

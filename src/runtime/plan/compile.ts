@@ -18,6 +18,21 @@ export interface CgroupMountSource {
   options: string;
 }
 
+/** Engine containers: the helper's parent half stays as the container's monitor (monitor.c). */
+export interface MonitorContext {
+  logPath: string;
+  logMaxSize: number;
+  logMaxFiles: number;
+  /** written atomically at exit: "<status> <unix ns>" */
+  exitFile: string;
+  attachSocket: string;
+  /** -i: the container's stdin is fed from attached clients (else /dev/null) */
+  stdin: boolean;
+  /** exec'd by the monitor once the exit is recorded (berth's --rm / restart handling) */
+  exitCommand: string[];
+  health?: { intervalMs: number; argv: string[] };
+}
+
 export interface CompileContext {
   /** absolute host path of the root filesystem */
   rootfs: string;
@@ -28,7 +43,11 @@ export interface CompileContext {
   cgroupMounts: CgroupMountSource[];
   /** detached: the helper exits once the container is set up (create);
    *  foreground: it stays the container's parent and exits with its status (run) */
-  mode: "detached" | "foreground";
+  mode: "detached" | "foreground" | "monitor";
+  monitor?: MonitorContext;
+  /** mounted on the rootfs inside the new mount namespace (the engine's overlay), so the
+   *  host never holds the container's root mount */
+  rootfsMount?: { source: string; fstype: string; data: string };
   /** create: init waits on this fifo until `start` */
   execFifo?: string;
   consoleSocket?: string;
@@ -70,6 +89,10 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   const { planFd, syncFd } = helperFds(preserve);
   const fifoFd = 5 + preserve;
   const consoleFd = 6 + preserve;
+  // monitor mode: pipe ends, then the monitor's end of the console socketpair
+  const [outR, outW, errR, errW, inR, inW, consoleParent] = [7, 8, 9, 10, 11, 12, 13].map((n) => n + preserve) as [number, number, number, number, number, number, number];
+  const mon = ctx.mode === "monitor" ? ctx.monitor : undefined;
+  if (ctx.mode === "monitor" && !mon) throw new CompileError("monitor mode needs monitor settings");
   const root = ctx.rootfs;
 
   const parent: Step[] = [];
@@ -101,9 +124,15 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     P("MKNOD", [ctx.execFifo, S_IF.FIFO | 0o622, 0], `create exec fifo ${ctx.execFifo}`);
   }
   if (ctx.execFifo) P("OPEN_FD", [ctx.execFifo, O.PATH, fifoFd], `open exec fifo ${ctx.execFifo} as fd ${fifoFd}`);
-  if (proc.terminal) {
+  if (proc.terminal && mon) {
+    P("SOCKETPAIR", [consoleParent, consoleFd], `socketpair ${consoleParent}/${consoleFd} to hand the pty to the monitor`);
+  } else if (proc.terminal) {
     if (!ctx.consoleSocket) throw new CompileError("process.terminal is true: a --console-socket is required");
     P("CONNECT_UNIX", [ctx.consoleSocket, consoleFd], `connect console socket ${ctx.consoleSocket} as fd ${consoleFd}`);
+  } else if (mon) {
+    P("PIPE", [outR, outW], `pipe for stdout (${outR} <- ${outW})`);
+    P("PIPE", [errR, errW], `pipe for stderr (${errR} <- ${errW})`);
+    if (mon.stdin) P("PIPE", [inR, inW], `pipe for stdin (${inR} <- ${inW})`);
   }
   // clone's step index is filled in below, once the parent's section is known
   const cloneStep: Step = { op: "CLONE", args: [cloneFlags, 0], what: `clone ${describeClone(cloneFlags)}`, who: "parent" };
@@ -115,8 +144,23 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     Q("WRITE_CHILD_FILE", ["gid_map", idMap(spec.linux?.gidMappings)], `write gid_map ${mapText(spec.linux?.gidMappings)}`);
     Q("RELEASE_CHILD", [], "let the child continue");
   }
+  if (mon) {
+    const childEnds = proc.terminal ? [consoleFd] : [outW, errW, ...(mon.stdin ? [inR] : [])];
+    for (const fd of childEnds) Q("CLOSE", [fd], `close the container's end ${fd}`);
+  }
   Q("REPORT_PID", [], "report the container's pid");
-  if (ctx.mode === "foreground") Q("WAIT_CHILD", [], "wait for the container, forwarding signals, and exit with its status");
+  if (mon) {
+    const h = mon.health;
+    Q(
+      "MONITOR",
+      [
+        proc.terminal ? -1 : outR, proc.terminal ? -1 : errR, !proc.terminal && mon.stdin ? inW : -1, proc.terminal ? consoleParent : -1,
+        mon.stdin ? 1 : 0, mon.logPath, mon.logMaxSize, mon.logMaxFiles, mon.exitFile, mon.attachSocket, h?.intervalMs ?? 0,
+        mon.exitCommand.length, ...mon.exitCommand, h?.argv.length ?? 0, ...(h?.argv ?? []),
+      ],
+      `become the monitor: log to ${mon.logPath}, attach on ${mon.attachSocket}, exit status to ${mon.exitFile}`,
+    );
+  } else if (ctx.mode === "foreground") Q("WAIT_CHILD", [], "wait for the container, forwarding signals, and exit with its status");
   else Q("EXIT", [0], "exit (the container's init is reparented)");
 
   // --- child: identity and rootfs ----------------------------------------------------------
@@ -127,6 +171,15 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     C("SETRESUID", [0], "become uid 0 of the user namespace");
   }
   C("SETSID", [], "start a new session");
+  if (mon && !proc.terminal) {
+    C("DUP2", [outW, 1], "stdout to the monitor's pipe");
+    C("DUP2", [errW, 2], "stderr to the monitor's pipe");
+    if (mon.stdin) C("DUP2", [inR, 0], "stdin from the monitor's pipe");
+    else {
+      C("OPEN_FD", ["/dev/null", O.RDONLY, inR], "open /dev/null for stdin");
+      C("DUP2", [inR, 0], "stdin from /dev/null");
+    }
+  }
   if (spec.hostname && isNew("uts")) C("SETHOSTNAME", [spec.hostname], `set hostname ${spec.hostname}`);
   if (spec.domainname && isNew("uts")) C("SETDOMAINNAME", [spec.domainname], `set domainname ${spec.domainname}`);
   for (const r of proc.rlimits ?? []) C("SETRLIMIT", [RLIMITS[r.type]!, big(r.soft), big(r.hard)], `set ${r.type} soft ${r.soft} hard ${r.hard}`);
@@ -135,7 +188,10 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     const rootProp = spec.linux?.rootfsPropagation;
     const prePivot = rootProp === "private" || rootProp === "rprivate" ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
     C("MOUNT", ["", "/", "", prePivot, ""], `make / ${describeFlags(prePivot)} so mounts do not leak to the host`);
-    C("MOUNT", [root, root, "", MS.BIND | MS.REC, ""], `bind the rootfs ${root} onto itself`);
+    if (ctx.rootfsMount) {
+      const m = ctx.rootfsMount;
+      C("MOUNT", [m.source, root, m.fstype, 0, m.data], `mount ${m.fstype} on ${root} (the container's root)`);
+    } else C("MOUNT", [root, root, "", MS.BIND | MS.REC, ""], `bind the rootfs ${root} onto itself`);
     for (const m of spec.mounts ?? []) compileMount(m, { ctx, root, userns, isNew, isDir, C });
     compileDevices(spec, { root, userns, C, hasDevTmpfs: (spec.mounts ?? []).some((m) => clean(m.destination) === "/dev") });
     if (proc.terminal) C("MKFILE_IN_ROOT", [root, "/dev/console", 0o600], "create /dev/console (the pty is bound on it)");

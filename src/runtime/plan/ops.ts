@@ -44,6 +44,10 @@ export const Op = {
   DUMPABLE: 42,
   DUP2: 43,
   MKNOD: 44,
+  PIPE: 45,
+  SOCKETPAIR: 46,
+  CLOSE: 47,
+  MONITOR: 48,
 } as const;
 
 export type OpName = keyof typeof Op;
