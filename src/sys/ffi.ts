@@ -101,3 +101,63 @@ export function flock(fd: number, op: number, what = `fd ${fd}`): boolean {
   if (e === constants.errno.EWOULDBLOCK || e === constants.errno.EINTR) return false;
   fail("flock", what);
 }
+
+// ---- network helpers (added for src/network): bind-mounting a netns file, deleting a bridge.
+// A separate dlopen so that the table above stays as it is.
+const netlib = dlopen("libc.so.6", {
+  mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  close: { args: [FFIType.i32], returns: FFIType.i32 },
+});
+
+export const MS_BIND = 4096;
+export const MNT_DETACH = 2;
+
+/** mount(2) with MS_BIND: make `target` (an existing file or directory) show `source`. */
+export function bindMount(source: string, target: string): void {
+  if (netlib.symbols.mount(ptr(cstr(source)), ptr(cstr(target)), null, MS_BIND, null) !== 0) fail(`mount --bind ${source}`, target);
+}
+
+/** umount2(2) with MNT_DETACH; returns false when `target` is not a mount point (EINVAL) or missing (ENOENT). */
+export function umountDetach(target: string): boolean {
+  if (netlib.symbols.umount2(ptr(cstr(target)), MNT_DETACH) === 0) return true;
+  const e = errno();
+  if (e === constants.errno.EINVAL || e === constants.errno.ENOENT) return false;
+  fail("umount2", target);
+}
+
+const SIOCGIFFLAGS = 0x8913;
+const SIOCSIFFLAGS = 0x8914;
+const SIOCBRDELBR = 0x89a1;
+const IFF_UP = 1;
+
+/** Set a link down and delete it as a bridge (SIOCBRDELBR); returns false when no such link exists. */
+export function deleteBridge(name: string): boolean {
+  if (name.length === 0 || name.length > 15) throw new Error(`invalid interface name "${name}"`);
+  const fd = netlib.symbols.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
+  if (fd < 0) fail("socket", name);
+  try {
+    const ifr = Buffer.alloc(40);
+    ifr.write(name, 0, "utf8");
+    if (netlib.symbols.ioctl(fd, SIOCGIFFLAGS, ptr(ifr)) !== 0) {
+      const e = errno();
+      if (e === constants.errno.ENODEV || e === constants.errno.ENXIO) return false;
+      fail("ioctl SIOCGIFFLAGS", name);
+    }
+    const flags = ifr.readUInt16LE(16);
+    if (flags & IFF_UP) {
+      ifr.writeUInt16LE(flags & ~IFF_UP, 16);
+      if (netlib.symbols.ioctl(fd, SIOCSIFFLAGS, ptr(ifr)) !== 0) fail("ioctl SIOCSIFFLAGS", name);
+    }
+    if (netlib.symbols.ioctl(fd, SIOCBRDELBR, ptr(cstr(name))) !== 0) {
+      const e = errno();
+      if (e === constants.errno.ENODEV || e === constants.errno.ENXIO) return false;
+      fail("ioctl SIOCBRDELBR", name);
+    }
+    return true;
+  } finally {
+    netlib.symbols.close(fd);
+  }
+}
