@@ -15,7 +15,7 @@ export interface Conflist {
 
 /**
  * bridge (host-local IPAM, gateway on the bridge, masquerade unless internal) → tuning (MAC) →
- * firewall (FORWARD accept, isolation from other bridges) → portmap (DNAT + SNAT so that
+ * firewall (FORWARD accept for the container's address) → portmap (DNAT + SNAT so that
  * 127.0.0.1:hostPort works; the plugin sets route_localnet on the bridge itself).
  */
 export function networkConflist(n: NetworkRecord): Conflist {
@@ -42,7 +42,8 @@ export function networkConflist(n: NetworkRecord): Conflist {
     plugins: [
       bridge,
       { type: "tuning", capabilities: { mac: true } },
-      { type: "firewall", backend: "iptables", ingressPolicy: "same-bridge" },
+      // no ingressPolicy "same-bridge": its per-bridge isolation rules are never removed by the plugin
+      { type: "firewall", backend: "iptables" },
       { type: "portmap", capabilities: { portMappings: true }, snat: true },
     ],
   };

@@ -162,7 +162,7 @@ class Writer {
   name(n: string) {
     const labels = n.replace(/\.$/, "").split(".").filter((l) => l.length > 0);
     for (let i = 0; i < labels.length; i++) {
-      const suffix = labels.slice(i).join(".").toLowerCase();
+      const suffix = labels.slice(i).join(".");
       const at = this.names.get(suffix);
       if (at !== undefined) {
         this.u16(0xc000 | at);
