@@ -34,6 +34,7 @@ const commands: Record<string, Loader> = {
   "image load": () => import("./commands/load.ts"),
   "image import": () => import("./commands/import.ts"),
   "image history": () => import("./commands/history.ts"),
+  network: () => import("./commands/network.ts"),
 };
 
 export function registerCommand(name: string, loader: Loader): void {
