@@ -25,7 +25,9 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -751,7 +753,34 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
   return i + 1;
 }
 
+/* --sealed: re-exec from a sealed memfd copy of ourselves. A process that joins a running
+ * container is visible to it; the container must not be able to write the host's binary
+ * through /proc/<pid>/exe (CVE-2019-5736). */
+static void reexec_sealed(char **argv) {
+  int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  int mfd = memfd_create("berth-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (src < 0 || mfd < 0) fail(errno, "sealed copy", 1);
+  struct stat st;
+  CHECK(fstat(src, &st), "sealed copy");
+  off_t left = st.st_size;
+  while (left > 0) {
+    ssize_t n = sendfile(mfd, src, NULL, (size_t)left);
+    if (n <= 0) fail(n < 0 ? errno : EIO, "sealed copy", 1);
+    left -= n;
+  }
+  close(src);
+  CHECK(fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE), "seal");
+  char *nargv[] = {argv[0], argv[2], argv[3], NULL};
+  extern char **environ;
+  fexecve(mfd, nargv, environ);
+  fail(errno, "exec sealed copy", 1);
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "--sealed") == 0) {
+    sync_fd = atoi(argv[3]);
+    reexec_sealed(argv);
+  }
   if (argc != 3) {
     dprintf(2, "usage: berth-init PLAN_FD SYNC_FD (run by berth, not by hand)\n");
     return 2;

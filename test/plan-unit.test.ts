@@ -24,6 +24,7 @@ const ctx = (o: Partial<CompileContext> = {}): CompileContext => ({
   mode: "detached",
   execFifo: "/run/berth-runtime/c1/exec.fifo",
   isDirectory: (p) => !p.endsWith(".conf"),
+  hostCaps: (1n << 64n) - 1n,
   ...o,
 });
 

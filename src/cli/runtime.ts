@@ -24,6 +24,7 @@ const commands: Record<string, () => Promise<{ default: Cmd }>> = {
   ps: () => import("./runtime/ps.ts"),
   plan: () => import("./runtime/plan.ts"),
   spec: () => import("./runtime/spec.ts"),
+  exec: () => import("./runtime/exec.ts"),
 };
 
 const GLOBAL: FlagDef[] = [

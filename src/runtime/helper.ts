@@ -41,6 +41,9 @@ export interface HelperStdio {
   /** fds 3.. of ours to pass through at the same numbers */
   preserveFds?: number;
   detached?: boolean;
+  /** run from a sealed in-memory copy, so that a container it joins cannot overwrite the
+   *  binary through /proc/<pid>/exe (CVE-2019-5736) */
+  sealed?: boolean;
 }
 
 /** Start the helper before the plan is ready: exec'ing it overlaps with the cgroup set-up. */
@@ -50,7 +53,8 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
   for (let i = 0; i < (io.preserveFds ?? 0); i++) stdio.push(3 + i);
   stdio[planFd] = "pipe-in";
   stdio[syncFd] = "pipe-out";
-  const child = spawnHelper(helperPath(), [String(planFd), String(syncFd)], stdio, io.detached ?? false);
+  const args = [String(planFd), String(syncFd)];
+  const child = spawnHelper(helperPath(), io.sealed ? ["--sealed", ...args] : args, stdio, io.detached ?? false);
 
   let plan: Plan | undefined;
   let resolvePid!: (n: number) => void;

@@ -5,6 +5,10 @@ import { cgroupManager, type CgroupManager } from "../cgroups/index.ts";
 import { cgroupMounts } from "../cgroups/detect.ts";
 import type { CgroupMountSource } from "../plan/compile.ts";
 import { deriveStatus, type ContainerState, type StateStore, type Status } from "../state.ts";
+import type { Spec } from "../spec.ts";
+import type { Seccomp } from "../plan/builder.ts";
+import { compiledSeccomp } from "../seccomp/cache.ts";
+import { join } from "node:path";
 
 export interface RuntimeOptions {
   store: StateStore;
@@ -35,4 +39,12 @@ export function cgroupMountSources(cg: CgroupManager): CgroupMountSource[] {
 
 export async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
+}
+
+/** The config's seccomp filter, compiled once per distinct profile (cached under the root). */
+export function seccompFor(spec: Spec, store: StateStore): Seccomp | undefined {
+  const profile = spec.linux?.seccomp;
+  if (!profile) return undefined;
+  const c = compiledSeccomp(profile, join(store.root, ".seccomp-cache"));
+  return { program: c.program, flags: c.flags };
 }

@@ -11,7 +11,7 @@ import type { Plan } from "../plan/types.ts";
 import type { Spec } from "../spec.ts";
 import { procStart, writeAtomic, type ContainerState, type StateStore } from "../state.ts";
 import { parseSpec } from "../validate.ts";
-import { cgroupMountSources, managerFor } from "./common.ts";
+import { cgroupMountSources, managerFor, seccompFor } from "./common.ts";
 import { trace } from "../../sys/trace.ts";
 
 export interface CreateOptions {
@@ -73,6 +73,8 @@ export interface Created {
 export async function createContainer(store: StateStore, o: CreateOptions): Promise<Created> {
   trace("create: start");
   const { spec, bundle, rootfs } = loadBundle(o.bundle);
+  // compiled before anything exists, so a bad profile leaves nothing behind
+  const seccomp = o.seccomp ?? seccompFor(spec, store);
   trace("create: config loaded and validated");
   store.claim(o.id);
   const cgroupsPath = spec.linux?.cgroupsPath || undefined;
@@ -108,7 +110,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     cg.create();
     cg.apply(spec.linux?.resources ?? {});
     trace("create: cgroup ready");
-    const plan = planFor(spec, bundle, rootfs, cg, o, o.foreground ? undefined : store.fifo(o.id));
+    const plan = planFor(spec, bundle, rootfs, cg, { ...o, seccomp }, o.foreground ? undefined : store.fifo(o.id));
     helper.send(plan);
     trace(`create: plan sent (${plan.steps.length} steps)`);
     pid = await helper.pid;

@@ -3,10 +3,13 @@
 // so `berth-runtime plan` shows exactly what will happen.
 import { statSync } from "node:fs";
 import { isAbsolute, posix, resolve } from "node:path";
-import { CLONE, MS, NS_CLONE_FLAG, O, RLIMITS, S_IF, capBit, makedev } from "../linux.ts";
+import { CLONE, MS, NS_CLONE_FLAG, O, RLIMITS, S_IF, makedev } from "../linux.ts";
 import type { Device, IdMapping, Mount, Spec } from "../spec.ts";
 import { describeFlags, parseMountOptions, propagationFlag } from "./mount-options.ts";
-import { helperFds, type Arg, type Plan, type Step } from "./types.ts";
+import type { Arg, Plan, Step } from "./types.ts";
+import { CompileError, PlanBuilder, type Mode, type MonitorContext, type Seccomp } from "./builder.ts";
+
+export { CompileError, capMask, type MonitorContext } from "./builder.ts";
 
 /** A cgroup hierarchy the container may see through a "cgroup" mount. */
 export interface CgroupMountSource {
@@ -16,21 +19,6 @@ export interface CgroupMountSource {
   hostPath: string;
   /** mount data: the controllers of a v1 hierarchy ("memory", "name=systemd") */
   options: string;
-}
-
-/** Engine containers: the helper's parent half stays as the container's monitor (monitor.c). */
-export interface MonitorContext {
-  logPath: string;
-  logMaxSize: number;
-  logMaxFiles: number;
-  /** written atomically at exit: "<status> <unix ns>" */
-  exitFile: string;
-  attachSocket: string;
-  /** -i: the container's stdin is fed from attached clients (else /dev/null) */
-  stdin: boolean;
-  /** exec'd by the monitor once the exit is recorded (berth's --rm / restart handling) */
-  exitCommand: string[];
-  health?: { intervalMs: number; argv: string[] };
 }
 
 export interface CompileContext {
@@ -43,7 +31,7 @@ export interface CompileContext {
   cgroupMounts: CgroupMountSource[];
   /** detached: the helper exits once the container is set up (create);
    *  foreground: it stays the container's parent and exits with its status (run) */
-  mode: "detached" | "foreground" | "monitor";
+  mode: Mode;
   monitor?: MonitorContext;
   /** mounted on the rootfs inside the new mount namespace (the engine's overlay), so the
    *  host never holds the container's root mount */
@@ -53,16 +41,13 @@ export interface CompileContext {
   consoleSocket?: string;
   preserveFds?: number;
   noPivot?: boolean;
-  seccomp?: { program: Uint8Array; flags: number };
+  seccomp?: Seccomp;
+  /** capabilities the host holds (default: read from /proc/self/status) */
+  hostCaps?: bigint;
   /** overridable for tests: is this host path a directory? */
   isDirectory?: (path: string) => boolean;
 }
 
-export class CompileError extends Error {
-  override name = "CompileError";
-}
-
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** The runtime-spec's default devices (config-linux.md "Default Devices"). */
 const DEFAULT_DEVICES: Device[] = [
@@ -85,26 +70,13 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   const proc = spec.process;
   if (!proc) throw new CompileError("process: is required to create a container");
   const isDir = ctx.isDirectory ?? defaultIsDirectory;
-  const preserve = ctx.preserveFds ?? 0;
-  const { planFd, syncFd } = helperFds(preserve);
-  const fifoFd = 5 + preserve;
-  const consoleFd = 6 + preserve;
-  // monitor mode: pipe ends, then the monitor's end of the console socketpair
-  const [outR, outW, errR, errW, inR, inW, consoleParent] = [7, 8, 9, 10, 11, 12, 13].map((n) => n + preserve) as [number, number, number, number, number, number, number];
+  const b = new PlanBuilder(ctx.preserveFds ?? 0);
+  const { P, Q, C } = b;
   const mon = ctx.mode === "monitor" ? ctx.monitor : undefined;
-  if (ctx.mode === "monitor" && !mon) throw new CompileError("monitor mode needs monitor settings");
   const root = ctx.rootfs;
-
-  const parent: Step[] = [];
-  const post: Step[] = [];
-  const child: Step[] = [];
-  const P = (op: Step["op"], args: Arg[], what: string) => parent.push({ op, args, what, who: "parent" });
-  const Q = (op: Step["op"], args: Arg[], what: string) => post.push({ op, args, what, who: "parent" });
-  const C = (op: Step["op"], args: Arg[], what: string) => child.push({ op, args, what, who: "child" });
 
   // --- namespaces -------------------------------------------------------------------------
   const namespaces = spec.linux?.namespaces ?? [];
-  const has = (t: string) => namespaces.some((n) => n.type === t);
   const isNew = (t: string) => namespaces.some((n) => n.type === t && !n.path);
   let cloneFlags = 0;
   for (const n of namespaces) if (!n.path) cloneFlags |= NS_CLONE_FLAG[n.type]!;
@@ -116,27 +88,16 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
   if (proc.oomScoreAdj !== undefined) P("WRITE_FILE", ["/proc/self/oom_score_adj", String(proc.oomScoreAdj)], `set oom_score_adj ${proc.oomScoreAdj}`);
   // Join existing namespaces: the user namespace first, since it owns the others.
-  const joined = namespaces.filter((n) => n.path).sort((a, b) => Number(b.type === "user") - Number(a.type === "user"));
+  const joined = namespaces.filter((n) => n.path).sort((x, y) => Number(y.type === "user") - Number(x.type === "user"));
   for (const n of joined) P("SETNS", [n.path!, NS_CLONE_FLAG[n.type]!], `join ${n.type} namespace ${n.path}`);
   if (ctx.execFifo) {
     // made by the helper so that TypeScript needs no mkfifo; 0622 so any container user can open it
     P("UMASK", [0], "umask 0 for the exec fifo");
     P("MKNOD", [ctx.execFifo, S_IF.FIFO | 0o622, 0], `create exec fifo ${ctx.execFifo}`);
+    P("OPEN_FD", [ctx.execFifo, O.PATH, b.fd.fifo], `open exec fifo ${ctx.execFifo} as fd ${b.fd.fifo}`);
   }
-  if (ctx.execFifo) P("OPEN_FD", [ctx.execFifo, O.PATH, fifoFd], `open exec fifo ${ctx.execFifo} as fd ${fifoFd}`);
-  if (proc.terminal && mon) {
-    P("SOCKETPAIR", [consoleParent, consoleFd], `socketpair ${consoleParent}/${consoleFd} to hand the pty to the monitor`);
-  } else if (proc.terminal) {
-    if (!ctx.consoleSocket) throw new CompileError("process.terminal is true: a --console-socket is required");
-    P("CONNECT_UNIX", [ctx.consoleSocket, consoleFd], `connect console socket ${ctx.consoleSocket} as fd ${consoleFd}`);
-  } else if (mon) {
-    P("PIPE", [outR, outW], `pipe for stdout (${outR} <- ${outW})`);
-    P("PIPE", [errR, errW], `pipe for stderr (${errR} <- ${errW})`);
-    if (mon.stdin) P("PIPE", [inR, inW], `pipe for stdin (${inR} <- ${inW})`);
-  }
-  // clone's step index is filled in below, once the parent's section is known
-  const cloneStep: Step = { op: "CLONE", args: [cloneFlags, 0], what: `clone ${describeClone(cloneFlags)}`, who: "parent" };
-  parent.push(cloneStep);
+  b.stdioBeforeClone(proc, mon, ctx.consoleSocket);
+  b.cloneWith(cloneFlags, `clone ${describeClone(cloneFlags)}`);
 
   // --- parent, after clone ------------------------------------------------------------------
   if (userns) {
@@ -144,24 +105,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     Q("WRITE_CHILD_FILE", ["gid_map", idMap(spec.linux?.gidMappings)], `write gid_map ${mapText(spec.linux?.gidMappings)}`);
     Q("RELEASE_CHILD", [], "let the child continue");
   }
-  if (mon) {
-    const childEnds = proc.terminal ? [consoleFd] : [outW, errW, ...(mon.stdin ? [inR] : [])];
-    for (const fd of childEnds) Q("CLOSE", [fd], `close the container's end ${fd}`);
-  }
-  Q("REPORT_PID", [], "report the container's pid");
-  if (mon) {
-    const h = mon.health;
-    Q(
-      "MONITOR",
-      [
-        proc.terminal ? -1 : outR, proc.terminal ? -1 : errR, !proc.terminal && mon.stdin ? inW : -1, proc.terminal ? consoleParent : -1,
-        mon.stdin ? 1 : 0, mon.logPath, mon.logMaxSize, mon.logMaxFiles, mon.exitFile, mon.attachSocket, h?.intervalMs ?? 0,
-        mon.exitCommand.length, ...mon.exitCommand, h?.argv.length ?? 0, ...(h?.argv ?? []),
-      ],
-      `become the monitor: log to ${mon.logPath}, attach on ${mon.attachSocket}, exit status to ${mon.exitFile}`,
-    );
-  } else if (ctx.mode === "foreground") Q("WAIT_CHILD", [], "wait for the container, forwarding signals, and exit with its status");
-  else Q("EXIT", [0], "exit (the container's init is reparented)");
+  b.parentAfterClone(proc, ctx.mode, mon);
 
   // --- child: identity and rootfs ----------------------------------------------------------
   C("DUMPABLE", [0], "stay non-dumpable until exec");
@@ -171,15 +115,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     C("SETRESUID", [0], "become uid 0 of the user namespace");
   }
   C("SETSID", [], "start a new session");
-  if (mon && !proc.terminal) {
-    C("DUP2", [outW, 1], "stdout to the monitor's pipe");
-    C("DUP2", [errW, 2], "stderr to the monitor's pipe");
-    if (mon.stdin) C("DUP2", [inR, 0], "stdin from the monitor's pipe");
-    else {
-      C("OPEN_FD", ["/dev/null", O.RDONLY, inR], "open /dev/null for stdin");
-      C("DUP2", [inR, 0], "stdin from /dev/null");
-    }
-  }
+  b.childStdio(proc, mon);
   if (spec.hostname && isNew("uts")) C("SETHOSTNAME", [spec.hostname], `set hostname ${spec.hostname}`);
   if (spec.domainname && isNew("uts")) C("SETDOMAINNAME", [spec.domainname], `set domainname ${spec.domainname}`);
   for (const r of proc.rlimits ?? []) C("SETRLIMIT", [RLIMITS[r.type]!, big(r.soft), big(r.hard)], `set ${r.type} soft ${r.soft} hard ${r.hard}`);
@@ -212,43 +148,12 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   for (const p of spec.linux?.maskedPaths ?? []) C("MASK_PATH", [p], `mask ${p}`);
   for (const p of spec.linux?.readonlyPaths ?? []) C("READONLY_PATH", [p], `make ${p} read-only`);
   if (proc.terminal) {
-    const size = proc.consoleSize;
-    C("SETUP_CONSOLE", [consoleFd, size?.height ?? 0, size?.width ?? 0], "create the pty, send its master to the console socket, make it fds 0-2");
+    b.childConsole(proc);
     C("MOUNT", ["/proc/self/fd/0", "/dev/console", "", MS.BIND, ""], "bind the pty on /dev/console");
   }
   if (spec.root?.readonly && newMountNs) C("MOUNT_IN_ROOT", ["/", "/", "", "", MS.BIND | MS.REMOUNT | MS.RDONLY, ""], "remount / read-only");
-
-  C("CHDIR", [proc.cwd], `chdir ${proc.cwd}`);
-  const env = proc.env ?? [];
-  const pathVar = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
-  const argv = proc.args ?? [];
-  C("RESOLVE_EXEC", [argv[0]!, pathVar], `find ${argv[0]} in PATH`);
-
-  const seccompEarly = ctx.seccomp && !proc.noNewPrivileges;
-  if (seccompEarly) C("SECCOMP", [ctx.seccomp!.program, ctx.seccomp!.flags], `load seccomp filter (${ctx.seccomp!.program.length / 8} instructions) before dropping privileges`);
-
-  const caps = proc.capabilities ?? {};
-  C("KEEPCAPS", [1], "keep capabilities across setuid");
-  const groups = proc.user.additionalGids ?? [];
-  C("SETGROUPS", groups, `set supplementary groups [${groups.join(",")}]`);
-  C("SETRESGID", [proc.user.gid], `set gid ${proc.user.gid}`);
-  C("SETRESUID", [proc.user.uid], `set uid ${proc.user.uid}`);
-  C("KEEPCAPS", [0], "stop keeping capabilities");
-  C(
-    "CAPS",
-    [capMask(caps.bounding), capMask(caps.effective), capMask(caps.permitted), capMask(caps.inheritable), capMask(caps.ambient)],
-    `capabilities: bounding [${(caps.bounding ?? []).join(" ")}] effective [${(caps.effective ?? []).join(" ")}] permitted [${(caps.permitted ?? []).join(" ")}] inheritable [${(caps.inheritable ?? []).join(" ")}] ambient [${(caps.ambient ?? []).join(" ")}]`,
-  );
-  if (proc.noNewPrivileges) C("NO_NEW_PRIVS", [], "set no_new_privs");
-  C("UMASK", [proc.user.umask ?? 0o022], `umask ${(proc.user.umask ?? 0o022).toString(8).padStart(4, "0")}`);
-  C("CLOSE_FDS", [3 + preserve], `close every fd >= ${3 + preserve} at exec (${preserve} preserved)`);
-  C("REPORT_READY", [], "report ready");
-  if (ctx.execFifo) C("WAIT_FIFO", [fifoFd], "wait for `start` on the exec fifo");
-  if (ctx.seccomp && !seccompEarly) C("SECCOMP", [ctx.seccomp.program, ctx.seccomp.flags], `load seccomp filter (${ctx.seccomp.program.length / 8} instructions)`);
-  C("EXEC", [argv.length, ...argv, env.length, ...env], `exec ${JSON.stringify(argv)}`);
-
-  cloneStep.args[1] = parent.length + post.length;
-  return { steps: [...parent, ...post, ...child], planFd, syncFd };
+  b.processTail(proc, { seccomp: ctx.seccomp, waitFifo: !!ctx.execFifo, hostCaps: ctx.hostCaps });
+  return b.build();
 }
 
 interface MountCtx {
@@ -355,16 +260,6 @@ function idMap(maps: IdMapping[] | undefined): string {
 }
 function mapText(maps: IdMapping[] | undefined): string {
   return (maps ?? []).map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(" ");
-}
-
-export function capMask(names: string[] | undefined): bigint {
-  let mask = 0n;
-  for (const n of names ?? []) {
-    const bit = capBit(n);
-    if (bit < 0) throw new CompileError(`unknown capability "${n}"`);
-    mask |= 1n << BigInt(bit);
-  }
-  return mask;
 }
 
 function big(n: number): bigint {

@@ -1,0 +1,69 @@
+// exec: run another process in a running container (its namespaces, cgroup, seccomp filter).
+// The process comes from --process or flags (CLI) or the engine; it is validated like a config's.
+import { writeAtomic, type StateStore } from "../state.ts";
+import type { Process } from "../spec.ts";
+import { startHelper, type HelperRun } from "../helper.ts";
+import { compileExecPlan } from "../plan/compile-exec.ts";
+import type { MonitorContext, Seccomp } from "../plan/builder.ts";
+import { validateSpec } from "../validate.ts";
+import { managerFor, seccompFor, statusOf } from "./common.ts";
+import { resolve } from "node:path";
+
+export interface ExecOptions {
+  process: Process;
+  /** return once the process runs (default: wait and report its exit status) */
+  detach?: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  preserveFds?: number;
+  /** the engine: a monitor owns the process's stdio (attach socket) and records its exit */
+  monitor?: MonitorContext;
+  /** override the container's own filter (the engine's `--privileged` exec, tests) */
+  seccomp?: Seccomp | null;
+}
+
+export interface Execed {
+  pid: number;
+  /** exit status (foreground), or 0 once detached */
+  exit: Promise<number>;
+  helper: HelperRun;
+}
+
+export async function execInContainer(store: StateStore, id: string, o: ExecOptions): Promise<Execed> {
+  const s = store.load(id);
+  const status = statusOf(s, store);
+  if (status !== "running") throw new Error(`cannot exec in container ${id}: it is ${status}`);
+  // validate the process as the spec validator would, inside a minimal config
+  validateSpec({ ociVersion: s.ociVersion, root: { path: "/" }, process: o.process });
+  const cg = managerFor(s);
+  const seccomp = o.seccomp === null ? undefined : (o.seccomp ?? seccompFor(s.config, store));
+  const mode = o.monitor ? "monitor" : o.detach ? "detached" : "foreground";
+  const plan = compileExecPlan(o.process, {
+    pid: s.pid,
+    namespaces: s.config.linux?.namespaces ?? [],
+    cgroupProcs: cg.procsFiles(),
+    mode,
+    monitor: o.monitor,
+    consoleSocket: o.consoleSocket,
+    preserveFds: o.preserveFds,
+    seccomp,
+  });
+  const quiet = o.monitor ? ("ignore" as const) : ("inherit" as const);
+  // sealed: the helper joins a container whose processes are already running (CVE-2019-5736)
+  const helper = startHelper({ preserveFds: o.preserveFds, detached: true, sealed: true, stdin: quiet, stdout: quiet, stderr: quiet });
+  try {
+    helper.send(plan);
+    const pid = await helper.pid;
+    await helper.ready;
+    if (o.pidFile) writeAtomic(resolve(o.pidFile), String(pid));
+    if (mode !== "foreground") {
+      helper.release();
+      return { pid, exit: Promise.resolve(0), helper };
+    }
+    return { pid, exit: helper.exit, helper };
+  } catch (e) {
+    helper.child.kill("SIGKILL");
+    await helper.exit;
+    throw e;
+  }
+}
