@@ -436,7 +436,7 @@ static int check_args(const struct step *s) {
       [OP_SETUP_CONSOLE] = "iii", [OP_CLOSE_FDS] = "i", [OP_REPORT_READY] = "", [OP_WAIT_FIFO] = "i",
       [OP_RESOLVE_EXEC] = "ss", [OP_EXEC] = "*", [OP_UNSHARE] = "i", [OP_SETSID] = "",
       [OP_DUMPABLE] = "i", [OP_DUP2] = "ii", [OP_MKNOD] = "sii", [OP_PIPE] = "ii",
-      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*",
+      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i",
   };
   if (s->op == 0 || s->op >= OP_MAX || !shapes[s->op]) return -1;
   const char *shape = shapes[s->op];
@@ -744,6 +744,17 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
     break;
   case OP_MONITOR:
     run_monitor(s);
+  case OP_HOOK_SYNC: {
+    /* TypeScript runs the createRuntime/createContainer hooks now; one byte means go on */
+    report(REPORT_HOOKS, 0, (int)getpid(), NULL);
+    char c;
+    ssize_t n;
+    do n = read((int)I(0), &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) fail(ECANCELED, "hooks failed", 1);
+    close((int)I(0));
+    break;
+  }
   case OP_DUP2:
     CHECK(dup2((int)I(0), (int)I(1)), "dup2");
     break;

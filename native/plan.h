@@ -61,10 +61,11 @@ enum plan_op {
   OP_SOCKETPAIR = 46,        /* fd a, fd b                      */
   OP_CLOSE = 47,             /* fd                              */
   OP_MONITOR = 48,           /* parent: become the container's monitor (monitor.c) */
+  OP_HOOK_SYNC = 49,         /* fd: report the hook point, wait for one byte on fd */
   OP_MAX
 };
 
-enum report_kind { REPORT_PID = 1, REPORT_READY = 2, REPORT_ERROR = 3 };
+enum report_kind { REPORT_PID = 1, REPORT_READY = 2, REPORT_ERROR = 3, REPORT_HOOKS = 4 };
 
 struct report {
   uint32_t kind;

@@ -32,6 +32,8 @@ export interface HelperRun {
   exit: Promise<number>;
   /** stop following reports (the init keeps the sync fd until exec) */
   release(): void;
+  /** called at the hook point; resolve to let the child go on, reject to stop it */
+  onHooks(run: (pid: number) => Promise<void>): void;
 }
 
 export interface HelperStdio {
@@ -44,6 +46,8 @@ export interface HelperStdio {
   /** run from a sealed in-memory copy, so that a container it joins cannot overwrite the
    *  binary through /proc/<pid>/exe (CVE-2019-5736) */
   sealed?: boolean;
+  /** a pipe the helper waits on at its hook point (HOOK_SYNC) */
+  resumeFd?: number;
 }
 
 /** Start the helper before the plan is ready: exec'ing it overlaps with the cgroup set-up. */
@@ -53,10 +57,16 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
   for (let i = 0; i < (io.preserveFds ?? 0); i++) stdio.push(3 + i);
   stdio[planFd] = "pipe-in";
   stdio[syncFd] = "pipe-out";
+  if (io.resumeFd !== undefined) {
+    for (let i = stdio.length; i < io.resumeFd; i++) stdio[i] = "ignore";
+    stdio[io.resumeFd] = "pipe-in";
+  }
   const args = [String(planFd), String(syncFd)];
   const child = spawnHelper(helperPath(), io.sealed ? ["--sealed", ...args] : args, stdio, io.detached ?? false);
 
   let plan: Plan | undefined;
+  let hookRunner: ((pid: number) => Promise<void>) | undefined;
+  let hookError: Error | undefined;
   let resolvePid!: (n: number) => void;
   let rejectPid!: (e: Error) => void;
   let resolveReady!: (n: number) => void;
@@ -77,14 +87,25 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
       const err = rec.readInt32LE(8);
       const value = rec.readInt32LE(12);
       const detail = rec.subarray(16).toString("utf8").replace(/\0.*$/s, "");
-      if (kind === Report.PID) resolvePid(value);
+      if (kind === Report.HOOKS) {
+        const resume = io.resumeFd;
+        if (resume === undefined) continue;
+        // the child waits on the resume pipe: one byte to go on, EOF to give up
+        void (hookRunner ? hookRunner(value) : Promise.resolve()).then(
+          () => child.writeAndClose(resume, new Uint8Array([1])),
+          (e: Error) => {
+            hookError = e;
+            child.writeAndClose(resume, new Uint8Array(0));
+          },
+        );
+      } else if (kind === Report.PID) resolvePid(value);
       else if (kind === Report.READY) {
         settled = true;
         resolveReady(value);
       } else if (kind === Report.ERROR) {
         settled = true;
         const what = plan?.steps[step]?.what ?? (detail || "berth-init");
-        const e = new StepError(step, err, what, detail);
+        const e = hookError ?? new StepError(step, err, what, detail);
         rejectPid(e);
         rejectReady(e);
       }
@@ -107,6 +128,9 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
       if (p.planFd !== planFd || p.syncFd !== syncFd) throw new Error("plan compiled for other helper fds");
       plan = p;
       child.writeAndClose(planFd, encodePlan(p));
+    },
+    onHooks(run) {
+      hookRunner = run;
     },
     release() {
       child.unref();

@@ -2,7 +2,7 @@
 // forwards signals to it and exits with its status; then the container is deleted.
 import { parseFlags, str, bool, int } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
-import { createContainer } from "../../runtime/ops/create.ts";
+import { createContainer, needsStart } from "../../runtime/ops/create.ts";
 import { startContainer } from "../../runtime/ops/start.ts";
 import { deleteContainer } from "../../runtime/ops/delete.ts";
 import { CREATE_FLAGS, oneId } from "./create.ts";
@@ -27,7 +27,8 @@ export default async function run(ctx: RuntimeCtx): Promise<number> {
     await startContainer(ctx.store, id);
     return 0;
   }
-  const { helper } = await createContainer(ctx.store, { ...common, foreground: true });
+  const { helper, state } = await createContainer(ctx.store, { ...common, foreground: true });
+  if (needsStart(state.config)) await startContainer(ctx.store, id);
   for (const sig of FORWARD) process.on(sig, () => helper.child.kill(sig));
   const code = await helper.exit;
   trace("run: container exited");

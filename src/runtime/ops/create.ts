@@ -13,6 +13,8 @@ import { procStart, writeAtomic, type ContainerState, type StateStore } from "..
 import { parseSpec } from "../validate.ts";
 import { cgroupMountSources, managerFor, seccompFor } from "./common.ts";
 import { trace } from "../../sys/trace.ts";
+import { fdLayout } from "../plan/builder.ts";
+import { runHooks, stateJson } from "./hooks.ts";
 
 export interface CreateOptions {
   id: string;
@@ -47,7 +49,12 @@ export function loadBundle(bundle: string): { spec: Spec; bundle: string; rootfs
 }
 
 /** Compile without side effects: what `plan` prints and what create runs. */
-export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupManager, o: Omit<CreateOptions, "id" | "bundle">, fifo?: string): Plan {
+/** Does this config need a separate start (startContainer or poststart hooks)? */
+export function needsStart(spec: Spec): boolean {
+  return !!(spec.hooks?.startContainer?.length || spec.hooks?.poststart?.length);
+}
+
+export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupManager, o: Omit<CreateOptions, "id" | "bundle"> & { hookSync?: boolean }, fifo?: string): Plan {
   return compilePlan(spec, {
     rootfs,
     bundle,
@@ -62,6 +69,7 @@ export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupMa
     preserveFds: o.preserveFds,
     noPivot: o.noPivot,
     seccomp: o.seccomp,
+    hookSync: o.hookSync,
   });
 }
 
@@ -105,12 +113,26 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     // exec the helper now: it waits for its plan while the cgroup is made
     // a monitor must not hold the starting command's terminal or pipes
     const quiet = o.monitor ? ("ignore" as const) : ("inherit" as const);
-    helper = startHelper({ preserveFds: o.preserveFds, detached: true, stdin: quiet, stdout: quiet, stderr: quiet });
+    const hooks = spec.hooks ?? {};
+    const hookSync = !!(hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length);
+    const resumeFd = hookSync ? fdLayout(o.preserveFds ?? 0).resume : undefined;
+    helper = startHelper({ preserveFds: o.preserveFds, detached: true, stdin: quiet, stdout: quiet, stderr: quiet, resumeFd });
+    const h = helper;
+    h.onHooks(async () => {
+      const pid = await h.pid;
+      const json = stateJson({ ...state, pid }, "creating");
+      // prestart is deprecated but still called, right before createRuntime
+      await runHooks("prestart", hooks.prestart, json);
+      await runHooks("createRuntime", hooks.createRuntime, json);
+      await runHooks("createContainer", hooks.createContainer, json);
+    });
     trace("create: helper spawned");
     cg.create();
     cg.apply(spec.linux?.resources ?? {});
     trace("create: cgroup ready");
-    const plan = planFor(spec, bundle, rootfs, cg, { ...o, seccomp }, o.foreground ? undefined : store.fifo(o.id));
+    // start hooks need a start phase, so a foreground run with hooks waits on the fifo too
+    const fifo = !o.foreground || needsStart(spec) ? store.fifo(o.id) : undefined;
+    const plan = planFor(spec, bundle, rootfs, cg, { ...o, seccomp, hookSync }, fifo);
     helper.send(plan);
     trace(`create: plan sent (${plan.steps.length} steps)`);
     pid = await helper.pid;

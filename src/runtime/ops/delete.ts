@@ -3,6 +3,7 @@
 import type { StateStore } from "../state.ts";
 import { isAlive, NotFoundError } from "../state.ts";
 import { managerFor, sleep, statusOf } from "./common.ts";
+import { runHooks, stateJson, warn } from "./hooks.ts";
 
 export async function deleteContainer(store: StateStore, id: string, force = false): Promise<void> {
   let s;
@@ -51,4 +52,11 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
   }
   cg.destroy();
   store.remove(id);
+  if (s.config.hooks?.poststop?.length) {
+    try {
+      await runHooks("poststop", s.config.hooks.poststop, stateJson(s, "stopped"));
+    } catch (e) {
+      warn((e as Error).message);
+    }
+  }
 }

@@ -20,6 +20,10 @@ export interface ExecOptions {
   monitor?: MonitorContext;
   /** override the container's own filter (the engine's `--privileged` exec, tests) */
   seccomp?: Seccomp | null;
+  /** startContainer hooks run before the init execs */
+  allowCreated?: boolean;
+  /** the program to run when it differs from args[0] (hooks: path, with args[0] as argv0) */
+  execPath?: string;
 }
 
 export interface Execed {
@@ -32,13 +36,14 @@ export interface Execed {
 export async function execInContainer(store: StateStore, id: string, o: ExecOptions): Promise<Execed> {
   const s = store.load(id);
   const status = statusOf(s, store);
-  if (status !== "running") throw new Error(`cannot exec in container ${id}: it is ${status}`);
+  if (status !== "running" && !(o.allowCreated && status === "created")) throw new Error(`cannot exec in container ${id}: it is ${status}`);
   // validate the process as the spec validator would, inside a minimal config
   validateSpec({ ociVersion: s.ociVersion, root: { path: "/" }, process: o.process });
   const cg = managerFor(s);
   const seccomp = o.seccomp === null ? undefined : (o.seccomp ?? seccompFor(s.config, store));
   const mode = o.monitor ? "monitor" : o.detach ? "detached" : "foreground";
   const plan = compileExecPlan(o.process, {
+    execPath: o.execPath,
     pid: s.pid,
     namespaces: s.config.linux?.namespaces ?? [],
     cgroupProcs: cg.procsFiles(),

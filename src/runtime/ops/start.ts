@@ -4,11 +4,24 @@ import { closeSync, constants, openSync, readSync, rmSync } from "node:fs";
 import type { StateStore } from "../state.ts";
 import { isAlive } from "../state.ts";
 import { sleep, statusOf } from "./common.ts";
+import { runHooks, stateJson, warn } from "./hooks.ts";
 
 export async function startContainer(store: StateStore, id: string): Promise<void> {
   const s = store.load(id);
   const status = statusOf(s, store);
   if (status !== "created") throw new Error(`cannot start a container that is ${status} (only a created one)`);
+  const hooks = s.config.hooks ?? {};
+  // startContainer hooks run inside the container, before the user's program
+  for (const [i, h] of (hooks.startContainer ?? []).entries()) {
+    const { execInContainer } = await import("./exec.ts");
+    const r = await execInContainer(store, id, {
+      process: { args: h.args?.length ? h.args : [h.path], env: h.env ?? [], cwd: "/", user: { uid: 0, gid: 0 }, capabilities: s.config.process?.capabilities },
+      allowCreated: true,
+      execPath: h.path,
+    });
+    const code = await r.exit;
+    if (code !== 0) throw new Error(`hooks.startContainer[${i}] (${h.path}): exited with status ${code}`);
+  }
   const fifo = store.fifo(id);
   // Non-blocking, so that a dead init cannot hang us: poll until the init's byte arrives.
   const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -30,4 +43,11 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
     closeSync(fd);
   }
   rmSync(fifo, { force: true });
+  if (hooks.poststart?.length) {
+    try {
+      await runHooks("poststart", hooks.poststart, stateJson(s, "running"));
+    } catch (e) {
+      warn((e as Error).message);
+    }
+  }
 }

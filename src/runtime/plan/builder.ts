@@ -37,7 +37,7 @@ const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 /** Fixed fd numbers, after the preserved fds and the helper's own plan and sync fds. */
 export function fdLayout(preserve: number) {
   const n = (k: number) => k + preserve;
-  return { ...helperFds(preserve), fifo: n(5), console: n(6), outR: n(7), outW: n(8), errR: n(9), errW: n(10), inR: n(11), inW: n(12), consoleParent: n(13) };
+  return { ...helperFds(preserve), fifo: n(5), console: n(6), outR: n(7), outW: n(8), errR: n(9), errW: n(10), inR: n(11), inW: n(12), consoleParent: n(13), resume: n(14) };
 }
 
 export class PlanBuilder {
@@ -119,13 +119,14 @@ export class PlanBuilder {
   }
 
   /** From chdir to exec: the process's identity, privileges and program. */
-  processTail(proc: Process, o: { seccomp?: Seccomp; waitFifo?: boolean; hostCaps?: bigint }): void {
+  processTail(proc: Process, o: { seccomp?: Seccomp; waitFifo?: boolean; hostCaps?: bigint; execPath?: string }): void {
     const { C } = this;
     C("CHDIR", [proc.cwd], `chdir ${proc.cwd}`);
     const env = proc.env ?? [];
     const pathVar = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
     const argv = proc.args ?? [];
-    C("RESOLVE_EXEC", [argv[0]!, pathVar], `find ${argv[0]} in PATH`);
+    const program = o.execPath ?? argv[0]!;
+    C("RESOLVE_EXEC", [program, pathVar], `find ${program} in PATH`);
     // Without no_new_privs a filter can only be loaded while CAP_SYS_ADMIN is still held.
     const early = o.seccomp && !proc.noNewPrivileges;
     if (early) C("SECCOMP", [o.seccomp!.program, o.seccomp!.flags], `load seccomp filter (${o.seccomp!.program.length / 8} instructions) before dropping privileges`);

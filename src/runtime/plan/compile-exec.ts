@@ -19,6 +19,8 @@ export interface ExecContext {
   consoleSocket?: string;
   preserveFds?: number;
   seccomp?: Seccomp;
+  /** the program, when it is not args[0] (a hook's path) */
+  execPath?: string;
 }
 
 // the mount namespace goes last: joining it changes the root and cwd
@@ -49,6 +51,6 @@ export function compileExecPlan(proc: Process, ctx: ExecContext): Plan {
   b.childStdio(proc, mon);
   b.childConsole(proc);
   for (const r of proc.rlimits ?? []) C("SETRLIMIT", [RLIMITS[r.type]!, BigInt(r.soft), BigInt(r.hard)], `set ${r.type} soft ${r.soft} hard ${r.hard}`);
-  b.processTail(proc, { seccomp: ctx.seccomp });
+  b.processTail(proc, { seccomp: ctx.seccomp, execPath: ctx.execPath });
   return b.build();
 }

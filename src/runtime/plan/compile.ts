@@ -42,6 +42,8 @@ export interface CompileContext {
   preserveFds?: number;
   noPivot?: boolean;
   seccomp?: Seccomp;
+  /** stop before pivot_root so TypeScript can run createRuntime/createContainer hooks */
+  hookSync?: boolean;
   /** capabilities the host holds (default: read from /proc/self/status) */
   hostCaps?: bigint;
   /** overridable for tests: is this host path a directory? */
@@ -131,6 +133,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     for (const m of spec.mounts ?? []) compileMount(m, { ctx, root, userns, isNew, isDir, C });
     compileDevices(spec, { root, userns, C, hasDevTmpfs: (spec.mounts ?? []).some((m) => clean(m.destination) === "/dev") });
     if (proc.terminal) C("MKFILE_IN_ROOT", [root, "/dev/console", 0o600], "create /dev/console (the pty is bound on it)");
+    if (ctx.hookSync) C("HOOK_SYNC", [b.fd.resume], "pause for the prestart/createRuntime/createContainer hooks");
     if (ctx.noPivot) C("MOVE_ROOT", [root], `move ${root} to / and chroot (no pivot_root)`);
     else C("PIVOT_ROOT", [root], `pivot_root to ${root}`);
     const prop = propagationFlag(rootProp);

@@ -48,6 +48,7 @@ export const Op = {
   SOCKETPAIR: 46,
   CLOSE: 47,
   MONITOR: 48,
+  HOOK_SYNC: 49,
 } as const;
 
 export type OpName = keyof typeof Op;
@@ -57,5 +58,5 @@ export const opName = (code: number): OpName | undefined =>
   (Object.keys(Op) as OpName[]).find((k) => Op[k] === code);
 
 /** Report records the helper writes on the sync fd (struct report in plan.h). */
-export const Report = { PID: 1, READY: 2, ERROR: 3 } as const;
+export const Report = { PID: 1, READY: 2, ERROR: 3, HOOKS: 4 } as const;
 export const REPORT_SIZE = 256;
