@@ -25,6 +25,9 @@ const commands: Record<string, () => Promise<{ default: Cmd }>> = {
   plan: () => import("./runtime/plan.ts"),
   spec: () => import("./runtime/spec.ts"),
   exec: () => import("./runtime/exec.ts"),
+  features: () => import("./runtime/features.ts"),
+  update: () => import("./runtime/update.ts"),
+  events: () => import("./runtime/events.ts"),
 };
 
 const GLOBAL: FlagDef[] = [
