@@ -225,7 +225,16 @@ export function validateSpec(raw: unknown, needProcess = true): Spec {
     }
     str(l.cgroupsPath, "linux.cgroupsPath");
     if (typeof l.cgroupsPath === "string" && l.cgroupsPath.split("/").includes("..")) bad("linux.cgroupsPath", `must not contain "..": "${l.cgroupsPath}"`);
-    if (l.resources !== undefined) obj(l.resources, "linux.resources");
+    if (obj(l.resources, "linux.resources") && arr(l.resources.devices, "linux.resources.devices")) {
+      l.resources.devices.forEach((d, i) => {
+        const f = `linux.resources.devices[${i}]`;
+        if (!obj(d, f)) return;
+        if (typeof d.allow !== "boolean") bad(`${f}.allow`, "is required (true or false)");
+        if (d.type !== undefined && !["a", "b", "c"].includes(d.type as string)) bad(`${f}.type`, `must be a, b or c; got ${JSON.stringify(d.type)}`);
+        if (d.access !== undefined && (typeof d.access !== "string" || !/^[rwm]*$/.test(d.access))) bad(`${f}.access`, `must be made of r, w and m; got ${JSON.stringify(d.access)}`);
+        for (const k of ["major", "minor"]) if (d[k] !== undefined && d[k] !== null && (typeof d[k] !== "number" || !Number.isInteger(d[k]))) bad(`${f}.${k}`, "must be an integer or null");
+      });
+    }
     str(l.rootfsPropagation, "linux.rootfsPropagation");
     if (typeof l.rootfsPropagation === "string" && !PROPAGATION.has(l.rootfsPropagation)) bad("linux.rootfsPropagation", `unknown propagation "${l.rootfsPropagation}"`);
     if (l.sysctl !== undefined && obj(l.sysctl, "linux.sysctl")) {
