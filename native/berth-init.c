@@ -436,7 +436,7 @@ static int check_args(const struct step *s) {
       [OP_SETUP_CONSOLE] = "iii", [OP_CLOSE_FDS] = "i", [OP_REPORT_READY] = "", [OP_WAIT_FIFO] = "i",
       [OP_RESOLVE_EXEC] = "ss", [OP_EXEC] = "*", [OP_UNSHARE] = "i", [OP_SETSID] = "",
       [OP_DUMPABLE] = "i", [OP_DUP2] = "ii", [OP_MKNOD] = "sii", [OP_PIPE] = "ii",
-      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i",
+      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si",
   };
   if (s->op == 0 || s->op >= OP_MAX || !shapes[s->op]) return -1;
   const char *shape = shapes[s->op];
@@ -744,6 +744,13 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
     break;
   case OP_MONITOR:
     run_monitor(s);
+  case OP_JOIN_KEYRING: {
+    long key = syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, S(0));
+    if (key < 0 && errno == ENOSYS) break; /* no keyrings in this kernel */
+    CHECK(key, "session keyring");
+    CHECK(syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, key, (unsigned long)I(1)), "session keyring permissions");
+    break;
+  }
   case OP_HOOK_SYNC: {
     /* TypeScript runs the createRuntime/createContainer hooks now; one byte means go on */
     report(REPORT_HOOKS, 0, (int)getpid(), NULL);

@@ -62,6 +62,7 @@ enum plan_op {
   OP_CLOSE = 47,             /* fd                              */
   OP_MONITOR = 48,           /* parent: become the container's monitor (monitor.c) */
   OP_HOOK_SYNC = 49,         /* fd: report the hook point, wait for one byte on fd */
+  OP_JOIN_KEYRING = 50,      /* name, permissions: a new session keyring */
   OP_MAX
 };
 

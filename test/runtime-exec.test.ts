@@ -1,6 +1,7 @@
 // berth-runtime exec and seccomp, end to end with real containers.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { bundle, cleanup, cleanupRootfs, rt, runIn, runtimeRoot } from "./fixtures/bundle.ts";
 import { dockerDefaultProfile } from "../src/runtime/seccomp/default-profile.ts";
 import { CAPABILITIES } from "../src/runtime/linux.ts";
@@ -111,5 +112,44 @@ describe("seccomp", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /defaultAction/);
     assert.equal(rt(root, ["state", "bad-seccomp"]).code, 1);
+  });
+});
+
+describe("terminal and keyring", () => {
+  it("hands the pty master to the --console-socket, as runc does", async () => {
+    const sock = `${root}/console.sock`;
+    const recv = Bun.spawn(["python3", `${import.meta.dir}/fixtures/console-receiver.py`, sock, "typed-in"], { stdout: "pipe", stderr: "pipe" });
+    const reader = (recv.stdout as ReadableStream<Uint8Array>).getReader();
+    await reader.read(); // "listening"
+    const b = bundle(["sh", "-c", "tty; read x; echo got:$x; [ -t 0 ] && echo stdin-is-a-tty"], (s) => {
+      s.process!.terminal = true;
+    });
+    const r = rt(root, ["run", "--console-socket", sock, "--bundle", b.dir, "tty-1"]);
+    assert.equal(r.code, 0, r.stderr);
+    let text = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await recv.exited;
+    assert.match(text, /\/dev\/pts\/0/);
+    assert.match(text, /got:typed-in/);
+    assert.match(text, /stdin-is-a-tty/);
+  });
+
+  it("gives each container its own session keyring (unless --no-new-keyring)", () => {
+    const b = bundle(["sleep", "30"]);
+    assert.equal(rt(root, ["run", "--detach", "--bundle", b.dir, "keyring-1"]).code, 0);
+    const keys = readFileSync("/proc/keys", "utf8");
+    rt(root, ["delete", "--force", "keyring-1"]);
+    assert.match(keys, /_ses\.keyring-1/);
+  });
+
+  it("runs with --no-pivot (MS_MOVE + chroot)", () => {
+    const b = bundle(["sh", "-c", "cat /proc/self/mountinfo | wc -l; echo $$"]);
+    const r = rt(root, ["run", "--no-pivot", "--bundle", b.dir, "nopivot-1"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim().split("\n")[1], "1");
   });
 });

@@ -27,6 +27,7 @@ export default async function create(ctx: RuntimeCtx): Promise<number> {
     pidFile: str(p, "pid-file"),
     consoleSocket: str(p, "console-socket"),
     noPivot: bool(p, "no-pivot"),
+    noNewKeyring: bool(p, "no-new-keyring"),
     preserveFds: int(p, "preserve-fds") ?? 0,
   });
   return 0;

@@ -20,6 +20,7 @@ export default async function run(ctx: RuntimeCtx): Promise<number> {
     pidFile: str(p, "pid-file"),
     consoleSocket: str(p, "console-socket"),
     noPivot: bool(p, "no-pivot"),
+    noNewKeyring: bool(p, "no-new-keyring"),
     preserveFds: int(p, "preserve-fds") ?? 0,
   };
   if (detach) {

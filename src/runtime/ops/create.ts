@@ -22,6 +22,7 @@ export interface CreateOptions {
   pidFile?: string;
   consoleSocket?: string;
   noPivot?: boolean;
+  noNewKeyring?: boolean;
   preserveFds?: number;
   /** run: no exec fifo, the helper stays the parent and reports the exit status */
   foreground?: boolean;
@@ -54,7 +55,7 @@ export function needsStart(spec: Spec): boolean {
   return !!(spec.hooks?.startContainer?.length || spec.hooks?.poststart?.length);
 }
 
-export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupManager, o: Omit<CreateOptions, "id" | "bundle"> & { hookSync?: boolean }, fifo?: string): Plan {
+export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupManager, o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean }, fifo?: string): Plan {
   return compilePlan(spec, {
     rootfs,
     bundle,
@@ -68,6 +69,8 @@ export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupMa
     consoleSocket: o.consoleSocket,
     preserveFds: o.preserveFds,
     noPivot: o.noPivot,
+    noNewKeyring: o.noNewKeyring,
+    id: o.id,
     seccomp: o.seccomp,
     hookSync: o.hookSync,
   });

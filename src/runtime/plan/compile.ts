@@ -42,6 +42,10 @@ export interface CompileContext {
   preserveFds?: number;
   noPivot?: boolean;
   seccomp?: Seccomp;
+  /** the container's id: names its session keyring */
+  id?: string;
+  /** --no-new-keyring: keep the caller's session keyring */
+  noNewKeyring?: boolean;
   /** stop before pivot_root so TypeScript can run createRuntime/createContainer hooks */
   hookSync?: boolean;
   /** capabilities the host holds (default: read from /proc/self/status) */
@@ -118,6 +122,8 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   }
   C("SETSID", [], "start a new session");
   b.childStdio(proc, mon);
+  // a keyring of its own, so keys do not leak between containers (possessor: all; user: view, read)
+  if (!ctx.noNewKeyring) C("JOIN_KEYRING", [`_ses.${ctx.id ?? "berth"}`, 0x3f1b0000], `join a new session keyring _ses.${ctx.id ?? "berth"}`);
   if (spec.hostname && isNew("uts")) C("SETHOSTNAME", [spec.hostname], `set hostname ${spec.hostname}`);
   if (spec.domainname && isNew("uts")) C("SETDOMAINNAME", [spec.domainname], `set domainname ${spec.domainname}`);
   for (const r of proc.rlimits ?? []) C("SETRLIMIT", [RLIMITS[r.type]!, big(r.soft), big(r.hard)], `set ${r.type} soft ${r.soft} hard ${r.hard}`);

@@ -49,6 +49,7 @@ export const Op = {
   CLOSE: 47,
   MONITOR: 48,
   HOOK_SYNC: 49,
+  JOIN_KEYRING: 50,
 } as const;
 
 export type OpName = keyof typeof Op;
