@@ -1,6 +1,12 @@
 // Cold pull + unpack of a ~120 MB multi-layer image (a debootstrap minbase rootfs split into
-// layers) from a loopback registry: berth against `podman pull`, side by side, alternating.
-//   scripts/bun bench/pull.ts [runs=5]
+// layers) from a loopback registry: berth against `podman pull`, interleaved.
+//   scripts/bun bench/pull.ts [rounds=7] [--warm] [--single] [--churn]   (as root: drop_caches)
+// Each round runs every contender once, in a rotating order, each into a new empty store.
+// Before every run: sync + drop_caches (registry storage, binaries and metadata cold for all),
+// unless --warm. Stores are kept until the end, because deleting one makes the next run's
+// inode allocation slow on this VM (ext4 without a journal skips inodes freed in the last
+// 60-300 s, see bench/RESULTS.md); --churn deletes them after each round instead, as the old
+// version of this bench did. --single adds berth with BERTH_UNPACK_WORKERS=0 (one thread).
 // The rootfs and layer blobs are cached in bench/.cache (debootstrap runs once).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +19,11 @@ const CACHE = join(HERE, ".cache");
 const ROOTFS = join(CACHE, "rootfs");
 const BUN = resolve(HERE, "../scripts/bun");
 const BERTH = resolve(HERE, "../src/cli/berth.ts");
-const runs = Number(process.argv[2] ?? 5);
+const args = process.argv.slice(2);
+const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 7);
+const warm = args.includes("--warm");
+const single = args.includes("--single");
+const churn = args.includes("--churn");
 
 function sh(cmd: string[], opts: { env?: Record<string, string>; input?: Uint8Array } = {}): Buffer {
   const r = spawnSync(cmd[0]!, cmd.slice(1), { env: { ...process.env, ...opts.env }, maxBuffer: 1 << 30, input: opts.input });
@@ -61,16 +71,22 @@ function image(): BuiltImage {
   return img;
 }
 
-function time(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return (performance.now() - t) / 1000;
-}
-
 const median = (a: number[]) => {
   const s = [...a].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+
+/** Make everything cold (or at least the same for every contender) before a run. */
+function settle(): void {
+  sh(["sync"]);
+  if (!warm) writeFileSync("/proc/sys/vm/drop_caches", "3");
+}
+
+interface Contender {
+  name: string;
+  run: (round: number) => void;
+  clean: (round: number) => void;
+}
 
 ensureRootfs();
 const img = image();
@@ -86,41 +102,61 @@ try {
   writeFileSync(join(work, "containers.conf"), `[containers]\ndefault_ulimits = ["nofile=1024:1024","nproc=4096:4096"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`);
   writeFileSync(join(work, "registries.conf"), `[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n`);
   const podmanEnv = { CONTAINERS_CONF: join(work, "containers.conf"), CONTAINERS_REGISTRIES_CONF: join(work, "registries.conf") };
-  const berthT: number[] = [];
-  const podmanT: number[] = [];
-  console.log(`image: ${img.blobs.size - 1} layers, ${(compressed / 1e6).toFixed(1)} MB gzip, ${(unpacked / 2 ** 20).toFixed(1)} MiB tar`);
-  for (let i = 0; i < runs; i++) {
-    const broot = join(work, `berth-${i}`);
-    const proot = join(work, `podman-${i}`);
-    const runBerth = () => {
-      sh(["sync"]);
-      return time(() => sh([BUN, BERTH, "pull", "-q", ref], { env: { BERTH_ROOT: broot } }));
-    };
-    const runPodman = () => {
-      sh(["sync"]);
-      return time(() => sh(["podman", "--root", proot, "--runroot", `${proot}-run`, "--storage-driver", "overlay", "pull", "-q", ref], { env: podmanEnv }));
-    };
-    // alternate who goes first: this VM's first touch of fresh memory is slow and noisy
-    let b = 0;
-    let p = 0;
-    if (i % 2 === 0) {
-      b = runBerth();
-      p = runPodman();
-    } else {
-      p = runPodman();
-      b = runBerth();
-    }
-    berthT.push(b);
-    podmanT.push(p);
-    console.log(`run ${i + 1}: berth ${b.toFixed(2)} s   podman ${p.toFixed(2)} s   ratio ${(b / p).toFixed(2)}`);
-    rmSync(broot, { recursive: true, force: true });
-    spawnSync("podman", ["--root", proot, "--runroot", `${proot}-run`, "--storage-driver", "overlay", "system", "reset", "-f"], { env: { ...process.env, ...podmanEnv } });
-    rmSync(proot, { recursive: true, force: true });
-    rmSync(`${proot}-run`, { recursive: true, force: true });
+  const berth = (name: string, env: Record<string, string>): Contender => ({
+    name,
+    run: (i) => void sh([BUN, BERTH, "pull", "-q", ref], { env: { ...env, BERTH_ROOT: join(work, `${name}-${i}`) } }),
+    clean: (i) => rmSync(join(work, `${name}-${i}`), { recursive: true, force: true }),
+  });
+  const podmanArgs = (i: number) => ["--root", join(work, `podman-${i}`), "--runroot", join(work, `podman-${i}-run`), "--storage-driver", "overlay"];
+  const contenders: Contender[] = [
+    berth("berth", {}),
+    {
+      name: "podman",
+      run: (i) => void sh(["podman", ...podmanArgs(i), "pull", "-q", ref], { env: podmanEnv }),
+      clean: (i) => {
+        spawnSync("podman", [...podmanArgs(i), "system", "reset", "-f"], { env: { ...process.env, ...podmanEnv } });
+        rmSync(join(work, `podman-${i}`), { recursive: true, force: true });
+        rmSync(join(work, `podman-${i}-run`), { recursive: true, force: true });
+      },
+    },
+  ];
+  if (single) contenders.push(berth("berth-1thread", { BERTH_UNPACK_WORKERS: "0" }));
+  // more berth variants: BENCH_VARIANTS="name:VAR=value,name2:VAR=value"
+  for (const v of (process.env.BENCH_VARIANTS ?? "").split(",").filter(Boolean)) {
+    const [name, kv] = v.split(":") as [string, string];
+    const [k, val] = kv.split("=") as [string, string];
+    contenders.push(berth(name, { [k]: val }));
   }
-  const mb = median(berthT);
-  const mp = median(podmanT);
-  console.log(`median: berth ${mb.toFixed(2)} s, podman ${mp.toFixed(2)} s, berth/podman = ${(mb / mp).toFixed(2)}x`);
+  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  console.log(`image: ${img.blobs.size - 1} layers, ${(compressed / 1e6).toFixed(1)} MB gzip, ${(unpacked / 2 ** 20).toFixed(1)} MiB tar`);
+  console.log(`${rounds} rounds, ${warm ? "warm caches" : "sync + drop_caches before each run"}, stores ${churn ? "deleted after each round" : "kept until the end"}`);
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const line: string[] = [];
+      for (let k = 0; k < contenders.length; k++) {
+        const c = contenders[(r + k) % contenders.length]!; // rotate who goes first
+        settle();
+        const t = performance.now();
+        c.run(r);
+        const s = (performance.now() - t) / 1000;
+        times.get(c.name)!.push(s);
+        line.push(`${c.name} ${s.toFixed(2)} s`);
+      }
+      const b = times.get("berth")!.at(-1)!;
+      const p = times.get("podman")!.at(-1)!;
+      console.log(`round ${r + 1}: ${line.join("   ")}   berth/podman ${(b / p).toFixed(2)}`);
+      if (churn) for (const c of contenders) c.clean(r);
+    }
+  } finally {
+    if (!churn) for (let r = 0; r < rounds; r++) for (const c of contenders) c.clean(r);
+  }
+  const mp = median(times.get("podman")!);
+  for (const [name, xs] of times) {
+    const m = median(xs);
+    console.log(`${name.padEnd(14)} median ${m.toFixed(2)} s  (min ${Math.min(...xs).toFixed(2)}, max ${Math.max(...xs).toFixed(2)})  ratio to podman ${(m / mp).toFixed(2)}x`);
+  }
+  const ratios = times.get("berth")!.map((b, i) => b / times.get("podman")![i]!);
+  console.log(`per-round berth/podman: median ${median(ratios).toFixed(2)}, range ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`);
 } finally {
   await reg.stop();
   rmSync(work, { recursive: true, force: true });

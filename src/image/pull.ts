@@ -2,7 +2,9 @@
 // layer concurrently, each verified against its digest and unpacked as it arrives. The image
 // record is written last, under the store lock, so an interrupted pull leaves no image.
 import { rmSync } from "node:fs";
-import { fileChunks, applyLayer, type AppliedLayer } from "./layer/apply.ts";
+import { availableParallelism } from "node:os";
+import { fileChunks, type AppliedLayer } from "./layer/apply.ts";
+import { CancelledError, UnpackPool } from "./layer/offload.ts";
 import {
   hostPlatform,
   isIndex,
@@ -24,6 +26,7 @@ import { setTag, updateDb, type ImageRecord, type LayerRef } from "./store/image
 import { commitLayer, hasLayer, newLayerTemp } from "./store/layers.ts";
 import { Lease } from "./store/leases.ts";
 import { withLock } from "./lock.ts";
+import { trace } from "./trace.ts";
 
 export type LayerStatus = "waiting" | "downloading" | "extracting" | "complete" | "exists" | "failed";
 
@@ -77,7 +80,8 @@ export async function resolveManifest(client: RegistryClient, ref: Reference, pl
   return out;
 }
 
-async function pool<T>(items: T[], n: number, fn: (t: T, i: number) => Promise<void>): Promise<void> {
+/** Run fn over items, n at a time; the first failure aborts `ac` (cancelling the others) and is thrown. */
+async function pool<T>(items: T[], n: number, ac: AbortController, fn: (t: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failed: unknown;
   const worker = async () => {
@@ -86,7 +90,10 @@ async function pool<T>(items: T[], n: number, fn: (t: T, i: number) => Promise<v
       try {
         await fn(items[i]!, i);
       } catch (e) {
-        failed ??= e;
+        if (failed === undefined) {
+          failed = e;
+          ac.abort();
+        }
       }
     }
   };
@@ -100,7 +107,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The bytes of a blob: first whatever an interrupted attempt left in ingest/, then the rest from
  * the registry with HTTP Range, retrying (and resuming) after network failures.
  */
-async function* blobSource(client: RegistryClient, repo: string, desc: Descriptor, ing: Ingest, progress: (n: number) => void, reread = true): AsyncGenerator<Uint8Array> {
+async function* blobSource(
+  client: RegistryClient,
+  repo: string,
+  desc: Descriptor,
+  ing: Ingest,
+  progress: (n: number) => void,
+  reread = true,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
   const already = reread ? ing.written : 0;
   if (already > desc.size) {
     ing.discard();
@@ -127,6 +142,7 @@ async function* blobSource(client: RegistryClient, repo: string, desc: Descripto
       }
       if (!res.body) throw new RegistryError(`blob ${desc.digest}: empty response`);
       for await (const raw of res.body) {
+        if (signal?.aborted) throw new CancelledError("download");
         let c = raw as Uint8Array;
         if (skip > 0) {
           const k = Math.min(skip, c.length);
@@ -140,10 +156,11 @@ async function* blobSource(client: RegistryClient, repo: string, desc: Descripto
         progress(got);
         yield c;
       }
+      trace(`blob ${desc.digest.slice(7, 19)}: downloaded`);
       if (desc.size === 0) break;
       if (got < desc.size) throw new RegistryError(`blob ${desc.digest}: connection closed after ${got} of ${desc.size} bytes`);
     } catch (e) {
-      if (e instanceof DigestMismatchError) throw e;
+      if (e instanceof DigestMismatchError || e instanceof CancelledError) throw e;
       if (e instanceof RegistryError && e.status !== undefined && e.status < 500 && e.status !== 429) throw e;
       if (attempt >= client.retries) {
         throw e instanceof RegistryError ? e : new RegistryError(`blob ${desc.digest}: ${(e as Error).message} (after ${got} of ${desc.size} bytes)`);
@@ -159,6 +176,9 @@ async function fetchLayer(
   repo: string,
   desc: Descriptor,
   diffId: string,
+  unpacker: UnpackPool,
+  signal: AbortSignal,
+  here: boolean,
   emit: (s: LayerStatus, cur?: number) => void,
 ): Promise<AppliedLayer | undefined> {
   const needBlob = !hasBlob(desc.digest);
@@ -182,19 +202,22 @@ async function fetchLayer(
     } else {
       ing = new Ingest(desc.digest);
       emit("downloading", ing.written);
-      src = blobSource(client, repo, desc, ing, (n) => emit("downloading", n));
+      src = blobSource(client, repo, desc, ing, (n) => emit("downloading", n), true, signal);
     }
     const tmp = layerThere ? undefined : newLayerTemp();
+    trace(`layer ${desc.digest.slice(7, 19)}: start (${desc.size} bytes)`);
     try {
       let applied: AppliedLayer | undefined;
       if (tmp) {
-        applied = await applyLayer(src, compression, tmp);
+        applied = await unpacker.apply(src, compression, tmp, { signal, here });
         if (applied.diffId !== diffId) throw new DigestMismatchError(diffId, applied.diffId, `layer ${desc.digest} diff ID`);
       } else {
         for await (const _ of src) {
           // download only
+          if (signal.aborted) throw new CancelledError("download");
         }
       }
+      trace(`layer ${desc.digest.slice(7, 19)}: unpacked`);
       if (ing) ing.commit(desc.size);
       emit("extracting");
       if (tmp) commitLayer(tmp, diffId);
@@ -205,7 +228,8 @@ async function fetchLayer(
       if (tmp) rmSync(tmp, { recursive: true, force: true });
       // A decompression or tar error may just be corrupt bytes: finish the download and
       // report a digest mismatch if that is what it was.
-      if (ing && !(e instanceof DigestMismatchError) && !(e instanceof RegistryError)) {
+      if (signal.aborted && !(e instanceof DigestMismatchError)) e = new CancelledError(`layer ${desc.digest}`);
+      if (ing && !(e instanceof DigestMismatchError) && !(e instanceof RegistryError) && !(e instanceof CancelledError)) {
         try {
           for await (const _ of blobSource(client, repo, desc, ing, () => undefined, false)) {
             // drain
@@ -216,9 +240,10 @@ async function fetchLayer(
           // keep the original error
         }
       }
-      // keep a partial download only when the network failed; anything else starts afresh
+      // keep a partial download only when the network failed (or another layer's failure
+      // cancelled this one); anything else starts afresh
       if (ing) {
-        if (e instanceof RegistryError && (e.status === undefined || e.status >= 500)) ing.close();
+        if ((e instanceof RegistryError && (e.status === undefined || e.status >= 500)) || e instanceof CancelledError) ing.close();
         else ing.discard();
       }
       emit("failed");
@@ -229,14 +254,28 @@ async function fetchLayer(
   });
 }
 
+/**
+ * Unpack worker threads besides the main thread (BERTH_UNPACK_WORKERS overrides). None on two
+ * cores or fewer: measured on a 2-core VM, a worker's own JIT warm-up, zlib and message copies
+ * cost more CPU than the parallelism returns (bench/RESULTS.md); one on bigger machines.
+ */
+function workerCount(): number {
+  const env = Number(process.env.BERTH_UNPACK_WORKERS);
+  if (process.env.BERTH_UNPACK_WORKERS && Number.isInteger(env) && env >= 0) return env;
+  return availableParallelism() > 2 ? 1 : 0;
+}
+
 /** Pull an image by reference; returns its record once it is completely stored. */
 export async function pullImage(reference: string, opts: PullOptions = {}): Promise<ImageRecord> {
+  trace("pull: start");
   const ref = normalizeReference(reference);
   const client = new RegistryClient(ref.domain, opts);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
   const r = await resolveManifest(client, ref, platform);
   const emit = opts.onProgress ?? (() => undefined);
   const lease = new Lease();
+  const unpacker = new UnpackPool(workerCount());
+  const ac = new AbortController();
   try {
     const configDesc = r.manifest.config;
     lease.add(configDesc.digest, r.manifestDigest, ...(r.index ? [r.index.digest] : []));
@@ -246,19 +285,26 @@ export async function pullImage(reference: string, opts: PullOptions = {}): Prom
     const diffIds = config.rootfs?.diff_ids ?? [];
     if (diffIds.length !== r.manifest.layers.length)
       throw new Error(`image ${configDesc.digest}: config lists ${diffIds.length} layers, manifest ${r.manifest.layers.length}`);
+    trace("pull: manifest and config");
     emit({ type: "resolved", ref: refString(ref), digest: r.index?.digest ?? r.manifestDigest, layers: r.manifest.layers });
     const layers: LayerRef[] = r.manifest.layers.map((d, i) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, diffId: diffIds[i]! }));
     lease.add(...layers.flatMap((l) => [l.digest, l.diffId]));
     for (const l of layers) emit({ type: "layer", digest: l.digest, status: "waiting", total: l.size });
-    await pool(layers, opts.concurrency ?? 3, async (l, i) => {
+    // with workers, the largest layer (the critical path: one gzip stream) stays on this thread
+    const largest = layers.reduce((m, l, i) => (l.size > layers[m]!.size ? i : m), 0);
+    await pool(layers, opts.concurrency ?? 3, ac, async (l, i) => {
       const desc = r.manifest.layers[i]!;
-      const applied = await fetchLayer(client, ref.path, desc, l.diffId, (status, current) =>
+      const applied = await fetchLayer(client, ref.path, desc, l.diffId, unpacker, ac.signal, i === largest, (status, current) =>
         emit({ type: "layer", digest: l.digest, status, total: l.size, ...(current !== undefined ? { current } : {}) }),
       );
       if (applied) l.unpackedSize = applied.size;
     });
-    return await commitImage(r, layers, config, emit);
+    trace("pull: layers done");
+    const rec = await commitImage(r, layers, config, emit);
+    trace("pull: image recorded");
+    return rec;
   } finally {
+    unpacker.close();
     lease.release();
   }
 }

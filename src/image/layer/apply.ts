@@ -19,6 +19,7 @@ export function createZstdCompress(o?: zlib.ZlibOptions): Transform {
 import type { Compression } from "../manifest.ts";
 import { TarParser, type TarSink } from "./tar.ts";
 import { LayerUnpacker, type UnpackOptions } from "./unpack.ts";
+import { trace } from "../trace.ts";
 
 export interface AppliedLayer {
   diffId: string;
@@ -80,7 +81,9 @@ export async function readTar(src: AsyncIterable<Uint8Array>, compression: Compr
 export async function applyLayer(src: AsyncIterable<Uint8Array>, compression: Compression, dir: string, opts: UnpackOptions = {}): Promise<AppliedLayer> {
   const u = new LayerUnpacker(dir, opts);
   try {
+    trace(`unpack ${dir}: start`);
     const diffId = await readTar(src, compression, u);
+    trace(`unpack ${dir}: tar read (${u.entries} entries)`);
     u.finish();
     return { diffId, size: u.size, entries: u.entries };
   } finally {

@@ -14,7 +14,10 @@ import {
   lutimesSync,
   mkdirSync,
   openSync,
+  readdirSync,
+  readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   unlinkSync,
   utimesSync,
@@ -24,6 +27,7 @@ import {
 } from "node:fs";
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from "../../sys/ffi.ts";
 import type { TarEntry, TarSink } from "./tar.ts";
+import { constants as fsc } from "node:fs";
 
 export class UnsafeEntryError extends Error {
   override name = "UnsafeEntryError";
@@ -46,28 +50,66 @@ export interface UnpackOptions {
 }
 
 interface DirAttrs {
-  path: string;
   mode: number;
   mtime: number;
+  /** mkdir already gave it exactly this mode */
+  modeSet: boolean;
 }
 
 const isRoot = process.getuid?.() === 0;
+const euid = process.geteuid?.() ?? -1;
+const egid = process.getegid?.() ?? -1;
+
+/** The process umask, read without changing it (process.umask() would, racily, in threads). */
+function readUmask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (m) return parseInt(m[1]!, 8);
+  } catch {
+    // no procfs
+  }
+  return -1;
+}
+const umask = readUmask();
+
+/** Whether creating with `mode` (open/mkdir) leaves exactly that mode, so no chmod is needed. */
+function exactOnCreate(mode: number): boolean {
+  return umask >= 0 && (mode & 0o7000) === 0 && (mode & umask) === 0;
+}
+
+type Kind = "dir" | "symlink" | "other";
+const O_CREATE_NEW = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
 
 export class LayerUnpacker implements TarSink {
   /** bytes of regular-file content written */
   size = 0;
   entries = 0;
   private known = new Set<string>([""]);
-  private dirs: DirAttrs[] = [];
+  private dirs = new Map<string, DirAttrs>();
   private fd = -1;
   private cur: TarEntry | undefined;
   private curPath = "";
+  private curModeSet = false;
+  /**
+   * When the directory started out empty, everything in it was made by us and is listed here,
+   * so existence and type checks need no lstat (the bulk of the syscalls otherwise).
+   */
+  private made: Map<string, Kind> | undefined;
+  /** new inodes get our uid/gid (no setgid directory above them): chown can be skipped for those */
+  private plainOwner: boolean;
 
   constructor(
     readonly root: string,
     private readonly opts: UnpackOptions = {},
   ) {
     mkdirSync(root, { recursive: true });
+    if (readdirSync(root).length === 0) this.made = new Map();
+    this.plainOwner = this.made !== undefined && (statSync(root).mode & 0o2000) === 0;
+  }
+
+  /** chown unless a new inode already has these owners */
+  private needChown(e: TarEntry): boolean {
+    return isRoot && !(this.plainOwner && e.uid === euid && e.gid === egid);
   }
 
   /** Split and check an entry name; returns its components (empty for the root itself). */
@@ -89,6 +131,16 @@ export class LayerUnpacker implements TarSink {
       rel = rel ? `${rel}/${parts[i]}` : parts[i]!;
       if (this.known.has(rel)) continue;
       const p = `${this.root}/${rel}`;
+      if (this.made) {
+        const k = this.made.get(rel);
+        if (k === "symlink") throw new UnsafeEntryError(entry, `path goes through the symlink "${rel}"`);
+        if (k !== undefined) throw new UnsafeEntryError(entry, `"${rel}" is not a directory`);
+        if (!create) throw new UnsafeEntryError(entry, `"${rel}" does not exist in the layer`);
+        mkdirSync(p, 0o755);
+        this.known.add(rel);
+        this.made.set(rel, "dir");
+        continue;
+      }
       let st;
       try {
         st = lstatSync(p);
@@ -106,6 +158,7 @@ export class LayerUnpacker implements TarSink {
 
   /** Remove whatever is at rel (for replacement by a non-directory, or by anything if it isn't a dir). */
   private clear(rel: string, keepDir: boolean): boolean {
+    if (this.made && !this.made.has(rel)) return false;
     const p = `${this.root}/${rel}`;
     let st;
     try {
@@ -116,8 +169,12 @@ export class LayerUnpacker implements TarSink {
     if (st.isDirectory()) {
       if (keepDir) return true;
       rmSync(p, { recursive: true, force: true });
-      for (const k of this.known) if (k === rel || k.startsWith(`${rel}/`)) this.known.delete(k);
+      const gone = (k: string) => k === rel || k.startsWith(`${rel}/`);
+      for (const k of this.known) if (gone(k)) this.known.delete(k);
+      if (this.made) for (const k of this.made.keys()) if (gone(k)) this.made.delete(k);
+      for (const k of this.dirs.keys()) if (k === p || k.startsWith(`${p}/`)) this.dirs.delete(k);
     } else unlinkSync(p);
+    this.made?.delete(rel);
     return false;
   }
 
@@ -132,8 +189,8 @@ export class LayerUnpacker implements TarSink {
     if (parts.length === 0) {
       // the layer root itself ("./")
       if (e.type !== "dir") throw new UnsafeEntryError(e.name, "the root of a layer must be a directory");
-      if (isRoot) chownSync(this.root, e.uid, e.gid);
-      this.dirs.push({ path: this.root, mode: e.mode, mtime: e.mtime });
+      if (this.needChown(e)) chownSync(this.root, e.uid, e.gid);
+      this.dirs.set(this.root, { mode: e.mode, mtime: e.mtime, modeSet: false });
       return;
     }
     this.parents(parts, e.name);
@@ -152,22 +209,31 @@ export class LayerUnpacker implements TarSink {
       const target = dirRel ? `${dirRel}/${hidden}` : hidden;
       this.clear(target, false);
       mknod(`${this.root}/${target}`, S_IFCHR, 0, 0);
-      if (isRoot) lchownSync(`${this.root}/${target}`, e.uid, e.gid);
+      this.made?.set(target, "other");
+      if (this.needChown(e)) lchownSync(`${this.root}/${target}`, e.uid, e.gid);
       return;
     }
     switch (e.type) {
       case "dir": {
-        const exists = this.clear(rel, true);
-        if (!exists) mkdirSync(path, 0o700);
+        const exists = this.made?.get(rel) === "dir" || this.clear(rel, true);
+        // created with its final mode when the umask allows and we can still write into it
+        const mode = e.mode & 0o7777;
+        const modeSet = !exists && exactOnCreate(mode) && (isRoot || (mode & 0o700) === 0o700);
+        if (!exists) mkdirSync(path, modeSet ? mode : 0o700);
         this.known.add(rel);
-        if (isRoot) chownSync(path, e.uid, e.gid);
+        this.made?.set(rel, "dir");
+        if (this.needChown(e)) chownSync(path, e.uid, e.gid);
         this.xattrs(path, e);
-        this.dirs.push({ path, mode: e.mode, mtime: e.mtime });
+        this.dirs.delete(path); // re-insert: the last entry for a directory wins
+        this.dirs.set(path, { mode: e.mode, mtime: e.mtime, modeSet });
         return;
       }
       case "file": {
         this.clear(rel, false);
-        this.fd = openSync(path, "w", 0o600);
+        const mode = e.mode & 0o7777;
+        this.curModeSet = exactOnCreate(mode);
+        this.fd = openSync(path, O_CREATE_NEW, this.curModeSet ? mode : 0o600);
+        this.made?.set(rel, "other");
         this.cur = e;
         this.curPath = path;
         this.size += e.size;
@@ -176,7 +242,8 @@ export class LayerUnpacker implements TarSink {
       case "symlink": {
         this.clear(rel, false);
         symlinkSync(e.linkname, path);
-        if (isRoot) lchownSync(path, e.uid, e.gid);
+        this.made?.set(rel, "symlink");
+        if (this.needChown(e)) lchownSync(path, e.uid, e.gid);
         this.xattrs(path, e);
         lutimesSync(path, e.mtime, e.mtime);
         return;
@@ -196,6 +263,7 @@ export class LayerUnpacker implements TarSink {
         if (target === path) return;
         this.clear(rel, false);
         linkSync(target, path);
+        this.made?.set(rel, tst.isSymbolicLink() ? "symlink" : "other");
         return;
       }
       case "chardev":
@@ -204,6 +272,7 @@ export class LayerUnpacker implements TarSink {
         this.clear(rel, false);
         const type = e.type === "chardev" ? S_IFCHR : e.type === "blockdev" ? S_IFBLK : S_IFIFO;
         mknod(path, type | (e.mode & 0o7777), e.devmajor, e.devminor);
+        this.made?.set(rel, "other");
         if (isRoot) lchownSync(path, e.uid, e.gid);
         chmodSync(path, e.mode & 0o7777);
         this.xattrs(path, e);
@@ -222,8 +291,9 @@ export class LayerUnpacker implements TarSink {
     if (this.fd < 0 || !this.cur) return;
     const e = this.cur;
     try {
-      if (isRoot && (e.uid !== 0 || e.gid !== 0)) fchownSync(this.fd, e.uid, e.gid);
-      fchmodSync(this.fd, e.mode & 0o7777);
+      // chown before chmod: chown clears setuid/setgid bits (only ever set by the chmod)
+      if (this.needChown(e)) fchownSync(this.fd, e.uid, e.gid);
+      if (!this.curModeSet) fchmodSync(this.fd, e.mode & 0o7777);
       if (e.xattrs.size > 0) this.xattrs(this.curPath, e);
       futimesSync(this.fd, e.mtime, e.mtime);
     } finally {
@@ -235,10 +305,11 @@ export class LayerUnpacker implements TarSink {
 
   /** Apply directory modes and times (deepest first, after their contents are written). */
   finish(): void {
-    for (let i = this.dirs.length - 1; i >= 0; i--) {
-      const d = this.dirs[i]!;
-      chmodSync(d.path, d.mode & 0o7777);
-      utimesSync(d.path, d.mtime, d.mtime);
+    const dirs = [...this.dirs];
+    for (let i = dirs.length - 1; i >= 0; i--) {
+      const [path, d] = dirs[i]!;
+      if (!d.modeSet) chmodSync(path, d.mode & 0o7777);
+      utimesSync(path, d.mtime, d.mtime);
     }
   }
 

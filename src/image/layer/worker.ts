@@ -1,0 +1,86 @@
+// Worker thread entry for offloaded layer unpacking (the main-thread side is offload.ts): it
+// receives a layer's compressed bytes as messages and runs decompression, the diff ID hash, the
+// tar reader and all the file-creating syscalls here, so that layers unpack on several cores.
+import { applyLayer } from "./apply.ts";
+import type { Compression } from "../manifest.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
+
+declare const self: Worker;
+
+const post = (m: FromWorker) => self.postMessage(m);
+
+/** The current job's input: chunks queued by messages, consumed by applyLayer. */
+class Channel implements AsyncIterable<Uint8Array> {
+  private q: Uint8Array[] = [];
+  private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  push(c: Uint8Array): void {
+    this.q.push(c);
+    this.kick();
+  }
+  end(): void {
+    this.ended = true;
+    this.kick();
+  }
+  fail(e: Error): void {
+    this.failure = e;
+    this.kick();
+  }
+  private kick(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const c = this.q.shift();
+      if (c) {
+        post({ op: "credit", bytes: c.length });
+        yield c;
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+}
+
+let job: Channel | undefined;
+
+async function run(dir: string, compression: Compression, whiteouts: boolean, ch: Channel): Promise<void> {
+  try {
+    const a = await applyLayer(ch, compression, dir, { whiteouts });
+    post({ op: "done", diffId: a.diffId, size: a.size, entries: a.entries });
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    const code = (e as { code?: unknown }).code;
+    post({ op: "error", name: e.name, message: e.message, ...(typeof code === "string" ? { code } : {}) });
+  } finally {
+    job = undefined;
+  }
+}
+
+self.onmessage = (ev: MessageEvent) => {
+  const m = ev.data as ToWorker;
+  switch (m.op) {
+    case "start":
+      job = new Channel();
+      void run(m.dir, m.compression, m.whiteouts, job);
+      return;
+    case "data":
+      job?.push(m.chunk);
+      return;
+    case "end":
+      job?.end();
+      return;
+    case "abort":
+      job?.fail(new Error("layer unpack cancelled"));
+      return;
+  }
+};
+
+post({ op: "ready" });
