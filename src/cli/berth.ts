@@ -7,6 +7,50 @@ export type Command = (args: string[]) => Promise<number>;
 type Loader = () => Promise<{ default: Command }>;
 
 const commands: Record<string, Loader> = {
+  // containers (the engine)
+  run: () => import("./commands/run.ts"),
+  create: () => import("./commands/create.ts"),
+  start: () => import("./commands/start.ts"),
+  stop: () => import("./commands/stop.ts"),
+  kill: () => import("./commands/kill.ts"),
+  restart: () => import("./commands/restart.ts"),
+  rm: () => import("./commands/rm.ts"),
+  ps: () => import("./commands/ps.ts"),
+  logs: () => import("./commands/logs.ts"),
+  wait: () => import("./commands/wait.ts"),
+  attach: () => import("./commands/attach.ts"),
+  inspect: () => import("./commands/inspect.ts"),
+  pause: () => import("./commands/pause.ts"),
+  unpause: () => import("./commands/unpause.ts"),
+  rename: () => import("./commands/rename.ts"),
+  top: () => import("./commands/top.ts"),
+  stats: () => import("./commands/stats.ts"),
+  port: () => import("./commands/port.ts"),
+  "container run": () => import("./commands/run.ts"),
+  "container create": () => import("./commands/create.ts"),
+  "container start": () => import("./commands/start.ts"),
+  "container stop": () => import("./commands/stop.ts"),
+  "container kill": () => import("./commands/kill.ts"),
+  "container restart": () => import("./commands/restart.ts"),
+  "container rm": () => import("./commands/rm.ts"),
+  "container remove": () => import("./commands/rm.ts"),
+  "container ls": () => import("./commands/ps.ts"),
+  "container list": () => import("./commands/ps.ts"),
+  "container ps": () => import("./commands/ps.ts"),
+  "container logs": () => import("./commands/logs.ts"),
+  "container wait": () => import("./commands/wait.ts"),
+  "container attach": () => import("./commands/attach.ts"),
+  "container inspect": () => import("./commands/inspect.ts"),
+  "container pause": () => import("./commands/pause.ts"),
+  "container unpause": () => import("./commands/unpause.ts"),
+  "container rename": () => import("./commands/rename.ts"),
+  "container top": () => import("./commands/top.ts"),
+  "container stats": () => import("./commands/stats.ts"),
+  "container port": () => import("./commands/port.ts"),
+  "container prune": () => import("./commands/container-prune.ts"),
+  // hidden: run by a container's monitor
+  "__container-exited": () => import("./commands/container-exited.ts"),
+  "__container-health": () => import("./commands/container-health.ts"),
   version: () => import("./commands/version.ts"),
   info: () => import("./commands/info.ts"),
   pull: () => import("./commands/pull.ts"),
@@ -34,6 +78,16 @@ const commands: Record<string, Loader> = {
   "image load": () => import("./commands/load.ts"),
   "image import": () => import("./commands/import.ts"),
   "image history": () => import("./commands/history.ts"),
+  "volume create": () => import("./commands/volume-create.ts"),
+  "volume ls": () => import("./commands/volume-ls.ts"),
+  "volume list": () => import("./commands/volume-ls.ts"),
+  "volume inspect": () => import("./commands/volume-inspect.ts"),
+  "volume rm": () => import("./commands/volume-rm.ts"),
+  "volume remove": () => import("./commands/volume-rm.ts"),
+  "volume prune": () => import("./commands/volume-prune.ts"),
+  events: () => import("./commands/events.ts"),
+  "system events": () => import("./commands/events.ts"),
+  "system df": () => import("./commands/system-df.ts"),
   network: () => import("./commands/network.ts"),
 };
 
@@ -43,6 +97,7 @@ export function registerCommand(name: string, loader: Loader): void {
 
 function usage(): string {
   return `Usage: berth COMMAND [OPTIONS]\n\nCommands:\n${Object.keys(commands)
+    .filter((c) => !c.startsWith("__"))
     .sort()
     .map((c) => `  ${c}`)
     .join("\n")}\n`;
@@ -56,7 +111,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (name === "--version" || name === "-v") name = "version";
   // Docker's management-command aliases: `berth container ls` == `berth ps`, etc.
-  if ((name === "container" || name === "image") && rest[0] && commands[`${name} ${rest[0]}`]) {
+  if (["container", "image", "volume", "system"].includes(name) && rest[0] && commands[`${name} ${rest[0]}`]) {
     name = `${name} ${rest.shift()}`;
   }
   const loader = commands[name];

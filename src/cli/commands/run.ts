@@ -1,0 +1,104 @@
+// berth run: create, attach (before start, so nothing is lost), start, and — without -d —
+// relay stdio, forward signals and exit with the container's status.
+import { parseFlags, bool, str, list, UsageError } from "../flags.ts";
+import { attach, type AttachSession } from "../../engine/attach.ts";
+import type { ContainerOptions } from "../../engine/model.ts";
+import { createContainer } from "../../engine/ops/create.ts";
+import { handleExit } from "../../engine/ops/exit.ts";
+import { startContainer } from "../../engine/ops/start.ts";
+import { parseSignal } from "../../engine/ops/stop.ts";
+import { killContainer as runtimeKill } from "../../runtime/ops/kill.ts";
+import { readExitFile, runtimeStore } from "../../engine/runtime.ts";
+import { loadRecord, tryLoadRecord } from "../../engine/store.ts";
+import { CONTAINER_FLAGS, containerOptions } from "./container-flags.ts";
+import { out, runError } from "./container-util.ts";
+import { dryRun } from "./container-dry-run.ts";
+import { removeContainer } from "../../engine/ops/remove.ts";
+
+export default async function run(args: string[]): Promise<number> {
+  let o: ContainerOptions;
+  let detach: boolean;
+  let sigProxy: boolean;
+  let streams: string[];
+  try {
+    const p = parseFlags(args, CONTAINER_FLAGS, false);
+    const [image, ...cmd] = p.args;
+    if (!image) throw new UsageError("'berth run' requires at least 1 argument.\n\nUsage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]");
+    o = containerOptions(p, image, cmd);
+    detach = bool(p, "detach");
+    sigProxy = p.flags.get("sig-proxy") !== false;
+    streams = list(p, "attach");
+    if (str(p, "pull") && str(p, "pull") !== "missing") throw new UsageError(`--pull=${str(p, "pull")} is not supported (only "missing")`);
+    if (bool(p, "dry-run")) return await dryRun(o);
+  } catch (e) {
+    return runError(e, "run");
+  }
+  let id: string;
+  try {
+    id = (await createContainer(o)).id;
+  } catch (e) {
+    return runError(e, "run");
+  }
+  if (detach) {
+    try {
+      await startContainer(id);
+    } catch (e) {
+      if (o.autoRemove) await removeContainer(id, { force: true }).catch(() => undefined);
+      return runError(e, "run");
+    }
+    out(1, `${id}\n`);
+    return 0;
+  }
+  return runAttached(id, o, sigProxy, streams);
+}
+
+export async function runAttached(id: string, o: Pick<ContainerOptions, "tty" | "interactive" | "autoRemove" | "restart">, sigProxy: boolean, streams: string[] = []): Promise<number> {
+  const want = (s: string) => streams.length === 0 || streams.includes(s);
+  let session: AttachSession | undefined;
+  const tty = o.tty && process.stdin.isTTY;
+  try {
+    await startContainer(id, {
+      beforeStart: async () => {
+        session = await attach(id, (k, d) => {
+          if (k === 1 && want("stdout")) out(1, d);
+          else if (k === 2 && want("stderr")) out(2, d);
+        });
+      },
+    });
+  } catch (e) {
+    session?.close();
+    if (o.autoRemove) await removeContainer(id, { force: true }).catch(() => undefined);
+    return runError(e, "run");
+  }
+  const s = session!;
+  const monitorPid = loadRecord(id).state.monitorPid;
+  if (tty) {
+    process.stdin.setRawMode(true);
+    const resize = () => s.resize(process.stdout.rows ?? 24, process.stdout.columns ?? 80);
+    resize();
+    process.on("SIGWINCH", resize);
+  }
+  if (o.interactive) {
+    process.stdin.on("data", (d: Buffer) => s.stdin(d));
+    process.stdin.on("end", () => s.closeStdin());
+  }
+  const forwarded: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+  if (sigProxy && !tty) {
+    for (const sig of forwarded)
+      process.on(sig, () => {
+        try {
+          runtimeKill(runtimeStore(), id, parseSignal(sig));
+        } catch {
+          /* exited */
+        }
+      });
+  }
+  let code = await s.exit;
+  if (tty) process.stdin.setRawMode(false);
+  process.stdin.pause();
+  if (code === undefined) code = readExitFile(id)?.code ?? 125;
+  // record the exit now (the monitor's exit command would too: whoever comes first does it);
+  // restart policies stay with the exit command
+  if (o.restart.name === "no" && tryLoadRecord(id)) await handleExit(id, monitorPid, false).catch(() => undefined);
+  return code;
+}

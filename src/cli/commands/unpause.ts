@@ -1,0 +1,4 @@
+// berth unpause CONTAINER...
+import { pauseCommand } from "./pause.ts";
+
+export default pauseCommand(false);

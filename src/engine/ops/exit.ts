@@ -1,0 +1,78 @@
+// What happens when a container's init exits. The monitor writes the exit file and execs
+// `berth __container-exited <id>` (same pid as the monitor, so the record's monitorPid
+// identifies the legitimate handler): record the exit (code, time, OOM kill from the cgroup
+// before it is removed), clean the runtime, then --rm or the restart policy with Docker's
+// back-off (100 ms doubling, reset after 10 s up).
+import { sleep } from "../../runtime/ops/common.ts";
+import { emitEvent } from "../events.ts";
+import type { ContainerRecord } from "../model.ts";
+import { cleanupRuntime, destroy, markExited, oomKilled, readExitFile, runtimeStore } from "../runtime.ts";
+import { loadRecord, saveRecord, tryLoadRecord, withContainerLock } from "../store.ts";
+import { launch } from "./start.ts";
+
+const BACKOFF_START_MS = 100;
+const BACKOFF_MAX_MS = 60_000;
+const BACKOFF_RESET_MS = 10_000;
+
+export function shouldRestart(rec: ContainerRecord, code: number): boolean {
+  const p = rec.options.restart;
+  if (rec.state.manuallyStopped) return false;
+  switch (p.name) {
+    case "always":
+    case "unless-stopped":
+      return true;
+    case "on-failure":
+      return code !== 0 && (p.maximumRetryCount === 0 || rec.state.restartCount < p.maximumRetryCount);
+    default:
+      return false;
+  }
+}
+
+/** Record the exit of the container whose monitor was `monitorPid`. With allowRestart false
+ *  (the attached `run` client) restart policies are left to the monitor's exit command. */
+export async function handleExit(id: string, monitorPid: number, allowRestart = true): Promise<void> {
+  let delay = 0;
+  const proceed = await withContainerLock(id, async () => {
+    const rec = tryLoadRecord(id);
+    if (!rec) {
+      // removed while running (rm -f): only leftovers to clean
+      if (runtimeStore().exists(id)) await cleanupRuntime({ id, network: undefined } as ContainerRecord);
+      return false;
+    }
+    const st = rec.state;
+    if (st.monitorPid !== monitorPid || (st.status !== "running" && st.status !== "paused")) return false;
+    const ex = readExitFile(id);
+    const code = ex?.code ?? 137;
+    const finishedAt = ex?.at ?? new Date().toISOString();
+    const oom = oomKilled(rec);
+    await cleanupRuntime(rec);
+    markExited(rec, code, finishedAt, oom);
+    emitEvent({ type: "container", action: "die", id, attributes: { name: rec.name, image: rec.imageName, exitCode: String(code) } });
+    if (allowRestart && shouldRestart(rec, code)) {
+      const upMs = Date.parse(finishedAt) - Date.parse(st.startedAt);
+      const prev = rec.state.backoffMs ?? 0;
+      delay = upMs >= BACKOFF_RESET_MS || prev === 0 ? BACKOFF_START_MS : Math.min(prev * 2, BACKOFF_MAX_MS);
+      rec.state.backoffMs = delay;
+      rec.state.status = "restarting";
+      saveRecord(rec);
+      return true;
+    }
+    if (rec.options.autoRemove) await destroy(rec);
+    else saveRecord(rec);
+    return false;
+  });
+  if (!proceed) return;
+  await sleep(delay);
+  await withContainerLock(id, async () => {
+    const rec = tryLoadRecord(id);
+    if (!rec || rec.state.status !== "restarting" || rec.state.monitorPid !== monitorPid || rec.state.manuallyStopped) return;
+    try {
+      await launch(rec, { restart: true });
+    } catch (e) {
+      const r = loadRecord(id);
+      r.state.status = "exited";
+      r.state.error = (e as Error).message;
+      saveRecord(r);
+    }
+  });
+}

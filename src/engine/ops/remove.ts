@@ -1,0 +1,46 @@
+// rm: a stopped container's runtime leftovers, files and name; -f kills a running one first;
+// -v also removes its anonymous volumes.
+import { ConflictError } from "../model.ts";
+import { cleanupRuntime, destroy, monitorAlive, observe } from "../runtime.ts";
+import { loadRecord, saveRecord, withContainerLock } from "../store.ts";
+
+export async function removeContainer(id: string, o: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+  const rec = await withContainerLock(id, async () => {
+    const rec = loadRecord(id);
+    const st = observe(rec).status;
+    const active = st === "running" || st === "paused" || st === "restarting";
+    if (active && !o.force) {
+      throw new ConflictError(`You cannot remove a ${st} container ${id}. Stop the container before attempting removal or force remove`);
+    }
+    if (active) {
+      rec.state.manuallyStopped = true;
+      rec.state.status = "removing";
+      saveRecord(rec);
+      // the monitor first: it would otherwise write into the directory being removed
+      if (monitorAlive(rec)) {
+        try {
+          process.kill(rec.state.monitorPid, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    // kills what still runs (the monitor's exit command then finds no record and stops)
+    await cleanupRuntime(rec);
+    await destroy(rec);
+    return rec;
+  });
+  if (o.volumes) {
+    const anon = rec.mounts.filter((m) => m.type === "volume" && /^[a-f0-9]{64}$/.test(m.source));
+    if (anon.length) {
+      const v = await import("../volumes/index.ts");
+      for (const m of anon) {
+        try {
+          v.removeVolume(m.source);
+        } catch {
+          /* in use by another container */
+        }
+      }
+    }
+  }
+}
