@@ -125,7 +125,8 @@ class UnpackWorker {
         while (inflight > IN_FLIGHT && !settled && !o.signal?.aborted) await new Promise<void>((r) => (wake = r));
         if (settled) break; // the worker failed: stop feeding
         if (o.signal?.aborted) throw new CancelledError();
-        const copy = c.slice(); // our own buffer, handed over without another copy
+        // our own copy (Buffer#slice would share memory), handed over without another copy
+        const copy = new Uint8Array(c);
         this.post({ op: "data", chunk: copy }, [copy.buffer as ArrayBuffer]);
         inflight += copy.length;
       }
