@@ -11,7 +11,7 @@ import { procStart, StateStore, type ContainerState } from "../runtime/state.ts"
 import { emitEvent } from "./events.ts";
 import type { ContainerRecord, Status } from "./model.ts";
 import { attachSocket, exitFile, runtimeRoot } from "./paths.ts";
-import { loadRecord, removeContainerFiles, saveRecord, tryContainerLock, unlock } from "./store.ts";
+import { containerIds, loadRecord, removeContainerFiles, saveRecord, tryContainerLock, tryLoadRecord, unlock } from "./store.ts";
 
 export const ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -199,4 +199,24 @@ export async function current(id: string): Promise<{ rec: ContainerRecord; obs: 
 
 export function exitFileExists(id: string): boolean {
   return existsSync(exitFile(id));
+}
+
+/** Directories a killed `create` left without a record (nobody holds their lock): removed,
+ *  with any runtime state and name pointing at them. */
+export async function reapOrphans(): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of containerIds()) {
+    if (tryLoadRecord(id)) continue;
+    const fd = tryContainerLock(id);
+    if (fd === undefined) continue;
+    try {
+      if (tryLoadRecord(id)) continue;
+      await cleanupRuntime({ id } as ContainerRecord);
+      removeContainerFiles(id, "");
+      out.push(id);
+    } finally {
+      unlock(fd);
+    }
+  }
+  return out;
 }

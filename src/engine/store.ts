@@ -133,7 +133,16 @@ export function reserveRandomName(id: string): string {
 }
 
 export function releaseName(name: string, id: string): void {
-  if (nameOwner(name) === id) rmSync(nameFile(name), { force: true });
+  if (name) {
+    if (nameOwner(name) === id) rmSync(nameFile(name), { force: true });
+    return;
+  }
+  // unknown name (record lost): any name file pointing at id
+  try {
+    for (const n of readdirSync(namesDir())) if (nameOwner(n) === id) rmSync(nameFile(n), { force: true });
+  } catch {
+    /* no names */
+  }
 }
 
 // --- lookup -----------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ import type { ContainerOptions } from "../../engine/model.ts";
 import { prepare, specFor } from "../../engine/ops/create.ts";
 import { attachSocket, berthBinary, bundleDir, containerDir, exitFile, rootfsDir, seccompCacheDir } from "../../engine/paths.ts";
 import { EXIT_COMMAND, HEALTH_COMMAND } from "../../engine/ops/start.ts";
-import { managerFor } from "../../runtime/ops/common.ts";
-import { planFor } from "../../runtime/ops/create.ts";
+import { existsSync, statSync } from "node:fs";
+import { cgroupMountSources, managerFor } from "../../runtime/ops/common.ts";
+import { compilePlan } from "../../runtime/plan/compile.ts";
 import { formatPlan } from "../../runtime/plan/format.ts";
 import { compiledSeccomp } from "../../runtime/seccomp/cache.ts";
 import { out } from "./container-util.ts";
@@ -20,7 +21,16 @@ export async function dryRun(o: ContainerOptions): Promise<number> {
   const cg = managerFor({ id: rec.id, cgroupsPath: spec.linux?.cgroupsPath });
   const berth = berthBinary();
   const hc = rec.config.healthcheck;
-  const plan = planFor(spec, bundleDir(rec.id), rootfsDir(rec.id), cg, {
+  // the container's files do not exist yet: the compiler is told which sources are directories
+  const plan = compilePlan(spec, {
+    rootfs: rootfsDir(rec.id),
+    bundle: bundleDir(rec.id),
+    cgroupProcs: cg.procsFiles(),
+    cgroupVersion: cg.version,
+    cgroupMounts: cgroupMountSources(cg),
+    mode: "monitor",
+    execFifo: join(dir, "exec.fifo"),
+    isDirectory: (p) => !p.startsWith(dir) && existsSync(p) && statSync(p).isDirectory(),
     seccomp,
     rootfsMount: { source: "overlay", fstype: "overlay", data: `lowerdir=${layersTopFirst.join(":")},upperdir=${join(dir, "diff")},workdir=${join(dir, "work")}` },
     monitor: {
@@ -28,7 +38,7 @@ export async function dryRun(o: ContainerOptions): Promise<number> {
       stdin: o.interactive, exitCommand: [berth, EXIT_COMMAND, rec.id],
       ...(hc ? { health: { intervalMs: hc.intervalMs, argv: [berth, HEALTH_COMMAND, rec.id] } } : {}),
     },
-  }, join(dir, "exec.fifo"));
+  });
   out(1, `# OCI spec (${rec.specPath})\n${JSON.stringify(spec, null, 2)}\n# plan (${plan.steps.length} steps)\n${formatPlan(plan)}\n`);
   return 0;
 }

@@ -1,7 +1,7 @@
 // berth ps / container ls: -a, -q, -n, -l, --filter, --format, --no-trunc, -s.
 import { bool, int, list, parseFlags, str } from "../flags.ts";
 import type { ContainerRecord } from "../../engine/model.ts";
-import { current, type Observed } from "../../engine/runtime.ts";
+import { current, reapOrphans, type Observed } from "../../engine/runtime.ts";
 import { containerIds } from "../../engine/store.ts";
 import { ago, formatRows, tabulate } from "./image-util.ts";
 import { commandText, portsText, statusText } from "./container-view.ts";
@@ -54,6 +54,7 @@ export default async function ps(args: string[]): Promise<number> {
     return daemonError(e);
   }
   try {
+    await reapOrphans();
     const rows: Row[] = [];
     for (const id of containerIds()) {
       const cur = await current(id).catch(() => undefined);

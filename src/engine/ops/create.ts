@@ -11,7 +11,7 @@ import type { ContainerOptions, ContainerRecord, MountOption } from "../model.ts
 import { bundleDir, containerDir, containersDir, logPath, rootfsDir, seccompCacheDir } from "../paths.ts";
 import { ZERO_TIME } from "../runtime.ts";
 import { buildSpec, capabilities, resolveConfig, seccompProfile, validateSecurityOpts } from "../spec.ts";
-import { newId, removeContainerFiles, reserveName, reserveRandomName, saveRecord } from "../store.ts";
+import { newId, removeContainerFiles, reserveName, reserveRandomName, saveRecord, tryContainerLock, unlock } from "../store.ts";
 import { existsInLayers } from "../user.ts";
 import type { Spec } from "../../runtime/spec.ts";
 import { compiledSeccomp } from "../../runtime/seccomp/cache.ts";
@@ -118,6 +118,9 @@ export async function createContainer(o: ContainerOptions, hooks: CreateHooks = 
   const id = rec.id;
   const dir = containerDir(id);
   mkdirSync(containersDir(), { recursive: true, mode: 0o711 });
+  // held while the record is incomplete: a directory without a record and without a holder is
+  // garbage from a killed create (see reapOrphans)
+  const lock = tryContainerLock(id);
   mkdirSync(dir, { mode: 0o711 });
   try {
     rec.name = o.name ? (reserveName(o.name, id), o.name) : reserveRandomName(id);
@@ -143,6 +146,8 @@ export async function createContainer(o: ContainerOptions, hooks: CreateHooks = 
   } catch (e) {
     removeContainerFiles(id, rec.name);
     throw e;
+  } finally {
+    if (lock !== undefined) unlock(lock);
   }
   emitEvent({ type: "container", action: "create", id, attributes: { name: rec.name, image: rec.imageName } });
   return rec;

@@ -1,12 +1,22 @@
 // rm: a stopped container's runtime leftovers, files and name; -f kills a running one first;
 // -v also removes its anonymous volumes.
-import { ConflictError } from "../model.ts";
+import { ConflictError, type ContainerRecord } from "../model.ts";
 import { cleanupRuntime, destroy, monitorAlive, observe } from "../runtime.ts";
-import { loadRecord, saveRecord, withContainerLock } from "../store.ts";
+import { NoSuchContainerError } from "../model.ts";
+import { loadRecord, removeContainerFiles, saveRecord, withContainerLock } from "../store.ts";
 
 export async function removeContainer(id: string, o: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   const rec = await withContainerLock(id, async () => {
-    const rec = loadRecord(id);
+    let rec;
+    try {
+      rec = loadRecord(id);
+    } catch (e) {
+      // a directory a killed create left without its record
+      if (!(e instanceof NoSuchContainerError) || !o.force) throw e;
+      await cleanupRuntime({ id } as ContainerRecord);
+      removeContainerFiles(id, "");
+      return undefined;
+    }
     const st = observe(rec).status;
     const active = st === "running" || st === "paused" || st === "restarting";
     if (active && !o.force) {
@@ -30,7 +40,7 @@ export async function removeContainer(id: string, o: { force?: boolean; volumes?
     await destroy(rec);
     return rec;
   });
-  if (o.volumes) {
+  if (rec && o.volumes) {
     const anon = rec.mounts.filter((m) => m.type === "volume" && /^[a-f0-9]{64}$/.test(m.source));
     if (anon.length) {
       const v = await import("../volumes/index.ts");
