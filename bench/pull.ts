@@ -6,7 +6,9 @@
 // unless --warm. Stores are kept until the end, because deleting one makes the next run's
 // inode allocation slow on this VM (ext4 without a journal skips inodes freed in the last
 // 60-300 s, see bench/RESULTS.md); --churn deletes them after each round instead, as the old
-// version of this bench did. --single adds berth with BERTH_UNPACK_WORKERS=0 (one thread).
+// version of this bench did. --single adds berth with BERTH_UNPACK_WORKERS=0 (one thread);
+// BENCH_BERTH_BEFORE=<other checkout>/src/cli/berth.ts adds that berth; BENCH_VARIANTS adds
+// berth with other settings ("name:VAR=value,…").
 // The rootfs and layer blobs are cached in bench/.cache (debootstrap runs once).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -102,9 +104,9 @@ try {
   writeFileSync(join(work, "containers.conf"), `[containers]\ndefault_ulimits = ["nofile=1024:1024","nproc=4096:4096"]\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n`);
   writeFileSync(join(work, "registries.conf"), `[[registry]]\nlocation = "${reg.host}"\ninsecure = true\n`);
   const podmanEnv = { CONTAINERS_CONF: join(work, "containers.conf"), CONTAINERS_REGISTRIES_CONF: join(work, "registries.conf") };
-  const berth = (name: string, env: Record<string, string>): Contender => ({
+  const berth = (name: string, env: Record<string, string>, cli = BERTH): Contender => ({
     name,
-    run: (i) => void sh([BUN, BERTH, "pull", "-q", ref], { env: { ...env, BERTH_ROOT: join(work, `${name}-${i}`) } }),
+    run: (i) => void sh([BUN, cli, "pull", "-q", ref], { env: { ...env, BERTH_ROOT: join(work, `${name}-${i}`) } }),
     clean: (i) => rmSync(join(work, `${name}-${i}`), { recursive: true, force: true }),
   });
   const podmanArgs = (i: number) => ["--root", join(work, `podman-${i}`), "--runroot", join(work, `podman-${i}-run`), "--storage-driver", "overlay"];
@@ -121,6 +123,8 @@ try {
     },
   ];
   if (single) contenders.push(berth("berth-1thread", { BERTH_UNPACK_WORKERS: "0" }));
+  // an older berth checkout to compare with: BENCH_BERTH_BEFORE=/path/to/src/cli/berth.ts
+  if (process.env.BENCH_BERTH_BEFORE) contenders.push(berth("berth-before", {}, process.env.BENCH_BERTH_BEFORE));
   // more berth variants: BENCH_VARIANTS="name:VAR=value,name2:VAR=value"
   for (const v of (process.env.BENCH_VARIANTS ?? "").split(",").filter(Boolean)) {
     const [name, kv] = v.split(":") as [string, string];
