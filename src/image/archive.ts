@@ -16,6 +16,7 @@ import { commitLayer, hasLayer, newLayerTemp } from "./store/layers.ts";
 import { Lease } from "./store/leases.ts";
 import { recordImage } from "./store/record.ts";
 import { fsyncDir } from "./store/atomic.ts";
+import { emitEvent } from "../engine/events.ts";
 
 const enc = new TextEncoder();
 
@@ -255,6 +256,7 @@ export async function loadImages(src: AsyncIterable<Uint8Array>, onLayer?: (dige
       });
       const rec = await recordImage({ manifestDigest, manifestMediaType: MT.dockerManifest, configDigest, config, layers, tags });
       out.images.push({ id: rec.id, tags });
+      emitEvent({ type: "image", action: "load", id: rec.id, attributes: { name: rec.id } });
     }
     return out;
   } finally {

@@ -6,6 +6,7 @@ import { readBlob } from "./store/content.ts";
 import { collectGarbageLocked } from "./store/gc.ts";
 import { allImages, readDb, setTag, updateDb, type ImageRecord } from "./store/images.ts";
 import { layerDir } from "./store/layers.ts";
+import { emitEvent } from "../engine/events.ts";
 
 export class NoSuchImageError extends Error {
   override name = "NoSuchImageError";
@@ -83,6 +84,7 @@ export async function tagImage(source: string, target: string): Promise<void> {
     const img = findIn(Object.values(db.images), source);
     if (!img) throw new NoSuchImageError(source);
     setTag(db, img.id, `${repoName(r)}:${r.tag}`);
+    emitEvent({ type: "image", action: "tag", id: img.id, attributes: { name: `${familiarName(repoName(r))}:${r.tag}` } });
   });
 }
 
@@ -93,10 +95,12 @@ export interface RemoveResult {
 
 /** Docker's rmi: untag the name given; delete the image when nothing names or uses it. */
 export async function removeImage(nameOrId: string, opts: { force?: boolean; prune?: boolean } = {}): Promise<RemoveResult> {
+  let removedId = "";
   return updateDb((db) => {
     const images = Object.values(db.images);
     const img = findIn(images, nameOrId);
     if (!img) throw new NoSuchImageError(nameOrId);
+    removedId = img.id;
     const out: RemoveResult = { untagged: [], deleted: [] };
     const users = containersUsing(img.id);
     let byName: string | undefined;
@@ -132,6 +136,7 @@ export async function removeImage(nameOrId: string, opts: { force?: boolean; pru
     out.deleted.push(img.id);
     return out;
   }).then(async (res) => {
+    for (const a of [...res.untagged.map(() => "untag"), ...res.deleted.map(() => "delete")]) emitEvent({ type: "image", action: a, id: removedId, attributes: { name: removedId } });
     // content is collected once the record is gone
     if (res.deleted.length > 0 && opts.prune !== false) {
       const { collectGarbage } = await import("./store/gc.ts");
@@ -163,6 +168,7 @@ export async function pruneImages(opts: { all?: boolean; filter?: (img: ImageRec
     }
   });
   const { collectGarbage } = await import("./store/gc.ts");
+  for (const d of out.deleted) emitEvent({ type: "image", action: "delete", id: d, attributes: { name: d } });
   const gc = await collectGarbage();
   out.spaceReclaimed = gc.bytes;
   for (const l of gc.layers) out.deleted.push(l);

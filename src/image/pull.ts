@@ -26,6 +26,8 @@ import { setTag, updateDb, type ImageRecord, type LayerRef } from "./store/image
 import { commitLayer, hasLayer, newLayerTemp } from "./store/layers.ts";
 import { Lease } from "./store/leases.ts";
 import { withLock } from "./lock.ts";
+import { emitEvent } from "../engine/events.ts";
+import { familiarName } from "./reference.ts";
 import { trace } from "./trace.ts";
 
 export type LayerStatus = "waiting" | "downloading" | "extracting" | "complete" | "exists" | "failed";
@@ -302,6 +304,7 @@ export async function pullImage(reference: string, opts: PullOptions = {}): Prom
     trace("pull: layers done");
     const rec = await commitImage(r, layers, config, emit);
     trace("pull: image recorded");
+    emitEvent({ type: "image", action: "pull", id: familiarName(refString(ref)), attributes: { name: familiarName(repoName(ref)) } });
     return rec;
   } finally {
     unpacker.close();

@@ -4,6 +4,8 @@ import { normalizeReference, repoName } from "./reference.ts";
 import { RegistryClient, type ClientOptions } from "./registry/client.ts";
 import { blobPath, blobSize, hasBlob, readBlob } from "./store/content.ts";
 import { resolveImage } from "./manage.ts";
+import { emitEvent } from "../engine/events.ts";
+import { familiarName, refString } from "./reference.ts";
 
 export type PushEvent =
   | { type: "layer"; digest: string; status: "preparing" | "pushing" | "pushed" | "exists"; size: number }
@@ -36,5 +38,6 @@ export async function pushImage(reference: string, opts: PushOptions = {}): Prom
   const manifest = readBlob(img.manifestDigest);
   const digest = await client.putManifest(ref.path, ref.digest ?? ref.tag ?? "latest", manifest, img.manifestMediaType);
   emit({ type: "done", tag: ref.tag ?? "", digest, size: manifest.length });
+  emitEvent({ type: "image", action: "push", id: familiarName(refString(ref)), attributes: { name: familiarName(name) } });
   return { digest, size: manifest.length };
 }
