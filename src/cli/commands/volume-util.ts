@@ -34,6 +34,7 @@ export function volumeRow(v: Volume): Record<string, unknown> {
     Mountpoint: v.mountpoint,
     CreatedAt: v.createdAt,
     Labels: Object.entries(v.labels)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([k, x]) => `${k}=${x}`)
       .join(","),
     Links: "N/A",

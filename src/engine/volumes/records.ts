@@ -61,7 +61,7 @@ export function containerRecords(): ContainerRecord[] {
     if (!cfg) continue;
     const state = readJson(join(dir, "state.json"));
     const { status, pid } = statusOf(state ? [cfg, state] : [cfg]);
-    const running = (status === "running" || status === "paused") && (pid <= 0 || existsSync(`/proc/${pid}`));
+    const running = (status === "running" || status === "paused") && pid > 0 && existsSync(`/proc/${pid}`);
     const vols = Array.isArray(cfg.volumes) ? cfg.volumes.filter((v): v is string => typeof v === "string") : [];
     out.push({
       id: s(cfg.id) || n,
