@@ -2,7 +2,7 @@
 // berthRoot()/events.jsonl (O_APPEND, one write per line, so lines from concurrent processes
 // never interleave). Past a size cap the file is renamed to events.jsonl.1 (one old
 // generation kept); readers read both. `EventTail` follows the file as `tail -F` does.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { berthRoot } from "../sys/paths.ts";
 import { tryLock, unlock } from "../image/lock.ts";
@@ -41,7 +41,13 @@ export const nowNano = (): bigint => process.hrtime.bigint() + anchor;
 export function emitEvent(e: BerthEvent): void {
   try {
     const line = JSON.stringify({ time: nowNano().toString(), type: e.type, action: e.action, id: e.id, attributes: e.attributes ?? {} }) + "\n";
-    const fd = openSync(eventsPath(), "a", 0o600);
+    let fd: number;
+    try {
+      fd = openSync(eventsPath(), "a", 0o600);
+    } catch {
+      mkdirSync(berthRoot(), { recursive: true }); // a fresh root
+      fd = openSync(eventsPath(), "a", 0o600);
+    }
     let size = 0;
     try {
       writeSync(fd, Buffer.from(line));
@@ -139,9 +145,23 @@ export class EventTail {
       // rotated and not yet recreated
     }
     if (this.fd === undefined || (ino !== -1 && ino !== this.ino)) {
-      // the file we read was rotated away: finish it, then start the new one from its start
+      // the file we read was rotated away: finish it, then read any generation rotated out
+      // after it (now in .1), then start the new current file from its start
       out.push(...this.drain());
       if (this.fd !== undefined) closeSync(this.fd);
+      try {
+        const fd = openSync(oldPath(), "r");
+        try {
+          if (fstatSync(fd).ino !== this.ino) {
+            this.rest = "";
+            out.push(...this.parse(readFileSync(fd, "utf8")));
+          }
+        } finally {
+          closeSync(fd);
+        }
+      } catch {
+        // no old generation
+      }
       this.open(false);
       out.push(...this.drain());
     }
