@@ -29,19 +29,19 @@ function imageMatches(want: string, candidates: string[]): boolean {
 }
 
 export function matchEvent(e: EventRecord, f: EventFilters): boolean {
-  const any = (k: string, test: (v: string) => boolean): boolean => {
+  const anyOf = (k: string, test: (v: string) => boolean): boolean => {
     const vs = f.get(k);
     return !vs || vs.some(test);
   };
   const a = e.attributes;
   return (
-    any("type", (v) => v === e.type) &&
-    any("scope", (v) => v === "local") &&
-    any("event", (v) => e.action === v || (FUZZY.has(v) && e.action.startsWith(`${v}:`))) &&
-    any("container", (v) => e.type === "container" && (a.name === v || e.id.startsWith(v))) &&
-    any("image", (v) => (e.type === "image" ? imageMatches(v, [e.id, a.name ?? ""]) : e.type === "container" && imageMatches(v, [a.image ?? ""]))) &&
-    any("volume", (v) => e.type === "volume" && e.id === v) &&
-    any("network", (v) => e.type === "network" && (e.id === v || e.id.startsWith(v) || a.name === v)) &&
+    anyOf("type", (v) => v === e.type) &&
+    anyOf("scope", (v) => v === "local") &&
+    anyOf("event", (v) => e.action === v || (FUZZY.has(v) && e.action.startsWith(`${v}:`))) &&
+    anyOf("container", (v) => e.type === "container" && (a.name === v || e.id.startsWith(v))) &&
+    anyOf("image", (v) => (e.type === "image" ? imageMatches(v, [e.id, a.name ?? ""]) : e.type === "container" && imageMatches(v, [a.image ?? ""]))) &&
+    anyOf("volume", (v) => e.type === "volume" && e.id === v) &&
+    anyOf("network", (v) => e.type === "network" && (e.id === v || e.id.startsWith(v) || a.name === v)) &&
     (f.get("label") ?? []).every((l) => {
       const i = l.indexOf("=");
       return i < 0 ? l in a : a[l.slice(0, i)] === l.slice(i + 1);
