@@ -21,9 +21,25 @@ const contenders: Contender[] = [
 if (have("runc")) contenders.push({ name: "runc run", run: (i) => sh("runc", ["--root", join(work, "runc"), "run", `r${i}`], { cwd: bundle }) });
 if (have("crun")) contenders.push({ name: "crun run", run: (i) => sh("crun", ["--root", join(work, "crun"), "run", `c${i}`], { cwd: bundle }) });
 
+// create + start + delete of a container whose process exits at once
+const lifecycle = (name: string, bin: string, dir: string): Contender => ({
+  name,
+  run: (i) => {
+    const id = `l${i}`;
+    sh(bin, ["--root", dir, "create", "--bundle", bundle, id]);
+    sh(bin, ["--root", dir, "start", id]);
+    sh(bin, ["--root", dir, "delete", "--force", id]);
+  },
+});
+const cycle = [lifecycle("berth-runtime create+start+delete", join(repo, "bin/berth-runtime"), join(work, "berth-l"))];
+if (have("runc")) cycle.push(lifecycle("runc create+start+delete", "runc", join(work, "runc-l")));
+
 try {
   const times = interleave(contenders.filter((c) => c.name !== "crun run" || tryOnce(c)), rounds);
   console.log(report(`run /bin/true in a busybox bundle (${rounds} interleaved rounds)`, times, have("runc") ? "runc run" : "berth-runtime run"));
+  console.log("");
+  const t2 = interleave(cycle, rounds);
+  console.log(report(`create + start + delete, /bin/true (${rounds} interleaved rounds)`, t2, have("runc") ? "runc create+start+delete" : cycle[0]!.name));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
