@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "monitor.h"
+#include "reaper.h"
 #include "plan.h"
 
 struct arg {
@@ -436,7 +437,7 @@ static int check_args(const struct step *s) {
       [OP_SETUP_CONSOLE] = "iii", [OP_CLOSE_FDS] = "i", [OP_REPORT_READY] = "", [OP_WAIT_FIFO] = "i",
       [OP_RESOLVE_EXEC] = "ss", [OP_EXEC] = "*", [OP_UNSHARE] = "i", [OP_SETSID] = "",
       [OP_DUMPABLE] = "i", [OP_DUP2] = "ii", [OP_MKNOD] = "sii", [OP_PIPE] = "ii",
-      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si",
+      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si", [OP_PDEATHSIG] = "i",
   };
   if (s->op == 0 || s->op >= OP_MAX || !shapes[s->op]) return -1;
   const char *shape = shapes[s->op];
@@ -751,6 +752,9 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
     CHECK(syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, key, (unsigned long)I(1)), "session keyring permissions");
     break;
   }
+  case OP_PDEATHSIG:
+    CHECK(prctl(PR_SET_PDEATHSIG, (unsigned long)I(0), 0, 0, 0), "parent death signal");
+    break;
   case OP_HOOK_SYNC: {
     /* TypeScript runs the createRuntime/createContainer hooks now; one byte means go on */
     report(REPORT_HOOKS, 0, (int)getpid(), NULL);
@@ -795,6 +799,7 @@ static void reexec_sealed(char **argv) {
 }
 
 int main(int argc, char **argv) {
+  if (argc >= 4 && strcmp(argv[1], "--init") == 0 && strcmp(argv[2], "--") == 0) return reaper_main(argv + 3);
   if (argc == 4 && strcmp(argv[1], "--sealed") == 0) {
     sync_fd = atoi(argv[3]);
     reexec_sealed(argv);

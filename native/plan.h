@@ -63,6 +63,7 @@ enum plan_op {
   OP_MONITOR = 48,           /* parent: become the container's monitor (monitor.c) */
   OP_HOOK_SYNC = 49,         /* fd: report the hook point, wait for one byte on fd */
   OP_JOIN_KEYRING = 50,      /* name, permissions: a new session keyring */
+  OP_PDEATHSIG = 51,         /* signal sent to us when our parent (the monitor) dies */
   OP_MAX
 };
 

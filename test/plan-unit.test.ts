@@ -84,6 +84,21 @@ describe("plan compiler", () => {
     assert.ok(without.indexOf("SECCOMP") < without.indexOf("SETRESUID", without.indexOf("CHDIR")));
   });
 
+  it("monitor mode: the monitor leaves the container's cgroup and the init dies with it", () => {
+    const plan = compilePlan(defaultSpec({ terminal: false }), ctx({
+      mode: "monitor",
+      execFifo: "/x/exec.fifo",
+      leaveCgroup: ["/sys/fs/cgroup/cpu/cgroup.procs"],
+      monitor: { logPath: "/x/log", logMaxSize: 1, logMaxFiles: 1, exitFile: "/x/exit", attachSocket: "/run/x.sock", stdin: false, exitCommand: ["/bin/true"] },
+    }));
+    const ops = plan.steps.map((s) => `${s.who} ${s.op}`);
+    const mon = ops.indexOf("parent MONITOR");
+    const leave = plan.steps.findIndex((s) => s.what.startsWith("leave the container's cgroup"));
+    assert.ok(leave > ops.indexOf("parent CLONE") && leave < mon, "leaves after clone, before monitoring");
+    assert.ok(ops.indexOf("child PDEATHSIG") > ops.lastIndexOf("child SETRESUID"), "set after the uid change that would clear it");
+    assert.ok(ops.includes("child DUP2"), "stdio goes to the monitor's pipes");
+  });
+
   it("refuses a terminal without a console socket", () => {
     assert.throws(() => compilePlan(defaultSpec({ terminal: true }), ctx()), /console-socket/);
   });

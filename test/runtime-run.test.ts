@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { bundle, cleanup, cleanupRootfs, rt, runIn, runtimeRoot, RUNTIME } from "./fixtures/bundle.ts";
 import { cgroupMounts } from "../src/runtime/cgroups/detect.ts";
+import { helperPath } from "../src/sys/paths.ts";
 
 const v2 = cgroupMounts().mode === "unified";
 /** the container-side path of a cgroup file (cgroup namespace + the spec's cgroup mount) */
@@ -149,6 +150,17 @@ describe("cgroups", () => {
     assert.equal(r.code, 0, r.stderr);
     const throttled = Number(/nr_throttled (\d+)/.exec(r.stdout)?.[1]);
     assert.ok(throttled >= 3, `nr_throttled ${throttled}: ${r.stdout}`);
+  });
+});
+
+describe("--init reaper", () => {
+  it("runs the command under berth-init --init: signals forwarded, orphans reaped, status returned", () => {
+    const b = bundle(["/sbin/berth-init", "--init", "--", "sh", "-c", "echo pid=$$; (sleep 0.1 &) ; exit 3"], (s) => {
+      s.mounts!.push({ destination: "/sbin/berth-init", source: helperPath(), type: "bind", options: ["bind", "ro"] });
+    });
+    const r = runIn(root, b);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stdout.trim(), "pid=2");
   });
 });
 

@@ -1,7 +1,8 @@
 // What every runtime operation shares: the state store, and a container's cgroup manager
 // rebuilt from its saved state.
 import { basename } from "node:path";
-import { cgroupManager, type CgroupManager } from "../cgroups/index.ts";
+import { cgroupManager, parseProcCgroup, type CgroupManager } from "../cgroups/index.ts";
+import { readSelfCgroup } from "../cgroups/path.ts";
 import { cgroupMounts } from "../cgroups/detect.ts";
 import type { CgroupMountSource } from "../plan/compile.ts";
 import { deriveStatus, type ContainerState, type StateStore, type Status } from "../state.ts";
@@ -33,6 +34,23 @@ export function cgroupMountSources(cg: CgroupManager): CgroupMountSource[] {
     const mp = [...byMount.keys()].filter((m) => p === m || p.startsWith(`${m}/`)).sort((a, b) => b.length - a.length)[0];
     if (!mp) continue;
     out.push({ name: basename(mp), hostPath: p, options: byMount.get(mp)!.join(",") });
+  }
+  return out;
+}
+
+/** The cgroup.procs files of the cgroups this process is in now, hierarchy by hierarchy:
+ *  where a monitor goes back to after clone, so the container is not charged for it. */
+export function ownCgroupProcs(cg: CgroupManager): string[] {
+  const mounts = cgroupMounts();
+  const self = parseProcCgroup(readSelfCgroup());
+  if (cg.version === 2) return mounts.v2 ? [`${mounts.v2}${self.get("") ?? "/"}/cgroup.procs`.replace("//", "/")] : [];
+  const out: string[] = [];
+  for (const p of cg.paths()) {
+    const entry = [...mounts.v1].filter(([, mp]) => p === mp || p.startsWith(`${mp}/`)).sort((a, b) => b[1].length - a[1].length)[0];
+    if (!entry) continue;
+    const [ctrl, mp] = entry;
+    const own = self.get(ctrl);
+    if (own !== undefined) out.push(`${mp}${own === "/" ? "" : own}/cgroup.procs`);
   }
   return out;
 }

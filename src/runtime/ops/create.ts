@@ -11,7 +11,7 @@ import type { Plan } from "../plan/types.ts";
 import type { Spec } from "../spec.ts";
 import { procStart, writeAtomic, type ContainerState, type StateStore } from "../state.ts";
 import { parseSpec } from "../validate.ts";
-import { cgroupMountSources, managerFor, seccompFor } from "./common.ts";
+import { cgroupMountSources, managerFor, ownCgroupProcs, seccompFor } from "./common.ts";
 import { trace } from "../../sys/trace.ts";
 import { fdLayout } from "../plan/builder.ts";
 import { runHooks, stateJson } from "./hooks.ts";
@@ -55,7 +55,14 @@ export function needsStart(spec: Spec): boolean {
   return !!(spec.hooks?.startContainer?.length || spec.hooks?.poststart?.length);
 }
 
-export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupManager, o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean }, fifo?: string): Plan {
+export function planFor(
+  spec: Spec,
+  bundle: string,
+  rootfs: string,
+  cg: CgroupManager,
+  o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean; isDirectory?: (p: string) => boolean },
+  fifo?: string,
+): Plan {
   return compilePlan(spec, {
     rootfs,
     bundle,
@@ -73,6 +80,8 @@ export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupMa
     id: o.id,
     seccomp: o.seccomp,
     hookSync: o.hookSync,
+    leaveCgroup: o.monitor ? ownCgroupProcs(cg) : undefined,
+    isDirectory: o.isDirectory,
   });
 }
 

@@ -2,11 +2,11 @@
 // The process comes from --process or flags (CLI) or the engine; it is validated like a config's.
 import { writeAtomic, type StateStore } from "../state.ts";
 import type { Process } from "../spec.ts";
-import { startHelper, type HelperRun } from "../helper.ts";
+import { startHelper, type HelperRun, type HelperStdio } from "../helper.ts";
 import { compileExecPlan } from "../plan/compile-exec.ts";
 import type { MonitorContext, Seccomp } from "../plan/builder.ts";
 import { validateSpec } from "../validate.ts";
-import { managerFor, seccompFor, statusOf } from "./common.ts";
+import { managerFor, ownCgroupProcs, seccompFor, statusOf } from "./common.ts";
 import { resolve } from "node:path";
 
 export interface ExecOptions {
@@ -20,6 +20,8 @@ export interface ExecOptions {
   monitor?: MonitorContext;
   /** override the container's own filter (the engine's `--privileged` exec, tests) */
   seccomp?: Seccomp | null;
+  /** the helper's stdio when there is no monitor (default: inherit ours) */
+  io?: Pick<HelperStdio, "stdin" | "stdout" | "stderr">;
   /** startContainer hooks run before the init execs */
   allowCreated?: boolean;
   /** the program to run when it differs from args[0] (hooks: path, with args[0] as argv0) */
@@ -44,6 +46,7 @@ export async function execInContainer(store: StateStore, id: string, o: ExecOpti
   const mode = o.monitor ? "monitor" : o.detach ? "detached" : "foreground";
   const plan = compileExecPlan(o.process, {
     execPath: o.execPath,
+    leaveCgroup: o.monitor ? ownCgroupProcs(cg) : undefined,
     pid: s.pid,
     namespaces: s.config.linux?.namespaces ?? [],
     cgroupProcs: cg.procsFiles(),
@@ -54,8 +57,9 @@ export async function execInContainer(store: StateStore, id: string, o: ExecOpti
     seccomp,
   });
   const quiet = o.monitor ? ("ignore" as const) : ("inherit" as const);
+  const io = o.monitor ? { stdin: quiet, stdout: quiet, stderr: quiet } : { stdin: o.io?.stdin ?? quiet, stdout: o.io?.stdout ?? quiet, stderr: o.io?.stderr ?? quiet };
   // sealed: the helper joins a container whose processes are already running (CVE-2019-5736)
-  const helper = startHelper({ preserveFds: o.preserveFds, detached: true, sealed: true, stdin: quiet, stdout: quiet, stderr: quiet });
+  const helper = startHelper({ preserveFds: o.preserveFds, detached: true, sealed: true, ...io });
   try {
     helper.send(plan);
     const pid = await helper.pid;

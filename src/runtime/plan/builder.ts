@@ -74,9 +74,11 @@ export class PlanBuilder {
     }
   }
 
-  /** After clone, in the parent: drop the child's ends, report the pid, then exit, wait or monitor. */
-  parentAfterClone(proc: Process, mode: Mode, mon: MonitorContext | undefined): void {
+  /** After clone, in the parent: drop the child's ends, report the pid, then exit, wait or monitor.
+   *  A monitor first moves back to `leaveCgroup` so that it is not charged to the container. */
+  parentAfterClone(proc: Process, mode: Mode, mon: MonitorContext | undefined, leaveCgroup: string[] = []): void {
     const { Q, fd } = this;
+    if (mon) for (const f of leaveCgroup) Q("WRITE_FILE", [f, "0"], `leave the container's cgroup for ${f.replace(/\/cgroup\.procs$/, "")}`);
     if (mon) {
       const childEnds = proc.terminal ? [fd.console] : [fd.outW, fd.errW, ...(mon.stdin ? [fd.inR] : [])];
       for (const f of childEnds) Q("CLOSE", [f], `close the child's end ${f}`);
@@ -119,7 +121,7 @@ export class PlanBuilder {
   }
 
   /** From chdir to exec: the process's identity, privileges and program. */
-  processTail(proc: Process, o: { seccomp?: Seccomp; waitFifo?: boolean; hostCaps?: bigint; execPath?: string }): void {
+  processTail(proc: Process, o: { seccomp?: Seccomp; waitFifo?: boolean; hostCaps?: bigint; execPath?: string; parentDeathSignal?: number }): void {
     const { C } = this;
     C("CHDIR", [proc.cwd], `chdir ${proc.cwd}`);
     const env = proc.env ?? [];
@@ -148,6 +150,8 @@ export class PlanBuilder {
       `capabilities: bounding [${list(caps.bounding)}] effective [${list(caps.effective)}] permitted [${list(caps.permitted)}] inheritable [${list(caps.inheritable)}] ambient [${list(caps.ambient)}]${missing.length ? ` (not held on this host, dropped: ${missing.join(" ")})` : ""}`,
     );
     if (proc.noNewPrivileges) C("NO_NEW_PRIVS", [], "set no_new_privs");
+    // after the uid change, which clears it: the process dies with its monitor
+    if (o.parentDeathSignal) C("PDEATHSIG", [o.parentDeathSignal], `die by signal ${o.parentDeathSignal} if the monitor dies`);
     C("UMASK", [proc.user.umask ?? 0o022], `umask ${(proc.user.umask ?? 0o022).toString(8).padStart(4, "0")}`);
     C("CLOSE_FDS", [3 + this.preserve], `close every fd >= ${3 + this.preserve} at exec (${this.preserve} preserved)`);
     C("REPORT_READY", [], "report ready");

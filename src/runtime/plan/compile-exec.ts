@@ -19,6 +19,7 @@ export interface ExecContext {
   consoleSocket?: string;
   preserveFds?: number;
   seccomp?: Seccomp;
+  leaveCgroup?: string[];
   /** the program, when it is not args[0] (a hook's path) */
   execPath?: string;
 }
@@ -39,7 +40,7 @@ export function compileExecPlan(proc: Process, ctx: ExecContext): Plan {
   b.stdioBeforeClone(proc, mon, ctx.consoleSocket);
   if (types.has("pid")) P("SETNS", [nsPath("pid"), NS_CLONE_FLAG.pid!], `join the pid namespace of ${ctx.pid} (for the child)`);
   b.cloneWith(0, "clone (the child is born in the container's pid namespace)");
-  b.parentAfterClone(proc, ctx.mode, mon);
+  b.parentAfterClone(proc, ctx.mode, mon, ctx.leaveCgroup);
 
   C("DUMPABLE", [0], "stay non-dumpable until exec");
   for (const t of ORDER) if (types.has(t as Namespace["type"])) C("SETNS", [nsPath(t), NS_CLONE_FLAG[t]!], `join the ${t} namespace of ${ctx.pid}`);
@@ -51,6 +52,6 @@ export function compileExecPlan(proc: Process, ctx: ExecContext): Plan {
   b.childStdio(proc, mon);
   b.childConsole(proc);
   for (const r of proc.rlimits ?? []) C("SETRLIMIT", [RLIMITS[r.type]!, BigInt(r.soft), BigInt(r.hard)], `set ${r.type} soft ${r.soft} hard ${r.hard}`);
-  b.processTail(proc, { seccomp: ctx.seccomp, execPath: ctx.execPath });
+  b.processTail(proc, { seccomp: ctx.seccomp, execPath: ctx.execPath, parentDeathSignal: mon ? 9 : undefined });
   return b.build();
 }

@@ -42,6 +42,8 @@ export interface CompileContext {
   preserveFds?: number;
   noPivot?: boolean;
   seccomp?: Seccomp;
+  /** monitor mode: the cgroup.procs files the monitor returns to after clone */
+  leaveCgroup?: string[];
   /** the container's id: names its session keyring */
   id?: string;
   /** --no-new-keyring: keep the caller's session keyring */
@@ -111,7 +113,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     Q("WRITE_CHILD_FILE", ["gid_map", idMap(spec.linux?.gidMappings)], `write gid_map ${mapText(spec.linux?.gidMappings)}`);
     Q("RELEASE_CHILD", [], "let the child continue");
   }
-  b.parentAfterClone(proc, ctx.mode, mon);
+  b.parentAfterClone(proc, ctx.mode, mon, ctx.leaveCgroup);
 
   // --- child: identity and rootfs ----------------------------------------------------------
   C("DUMPABLE", [0], "stay non-dumpable until exec");
@@ -161,7 +163,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     C("MOUNT", ["/proc/self/fd/0", "/dev/console", "", MS.BIND, ""], "bind the pty on /dev/console");
   }
   if (spec.root?.readonly && newMountNs) C("MOUNT_IN_ROOT", ["/", "/", "", "", MS.BIND | MS.REMOUNT | MS.RDONLY, ""], "remount / read-only");
-  b.processTail(proc, { seccomp: ctx.seccomp, waitFifo: !!ctx.execFifo, hostCaps: ctx.hostCaps });
+  b.processTail(proc, { seccomp: ctx.seccomp, waitFifo: !!ctx.execFifo, hostCaps: ctx.hostCaps, parentDeathSignal: mon ? 9 : undefined });
   return b.build();
 }
 

@@ -50,6 +50,7 @@ export const Op = {
   MONITOR: 48,
   HOOK_SYNC: 49,
   JOIN_KEYRING: 50,
+  PDEATHSIG: 51,
 } as const;
 
 export type OpName = keyof typeof Op;
