@@ -62,6 +62,17 @@ describe("isolation", () => {
     assert.match(r.stderr, /Read-only file system/);
   });
 
+  it("bind-mounts a file whose parent directories the rootfs lacks (podman's /run/.containerenv)", () => {
+    const src = `${root}/bound-file`;
+    Bun.write(src, "from-the-host\n");
+    const r = runIn(root, bundle(["cat", "/run/deep/er/file"], (s) => {
+      s.root!.readonly = false;
+      s.mounts!.push({ destination: "/run/deep/er/file", source: src, type: "bind", options: ["bind", "ro"] });
+    }));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "from-the-host\n");
+  });
+
   it("keeps a read-only root read-only", () => {
     const r = runIn(root, bundle(["touch", "/newfile"]));
     assert.notEqual(r.code, 0);

@@ -187,6 +187,7 @@ function compileMount(m: Mount, mc: MountCtx): void {
     if (!m.source) throw new CompileError(`mounts: bind mount on ${dest} has no source`);
     const src = isAbsolute(m.source) ? m.source : resolve(mc.ctx.bundle, m.source);
     const dir = mc.isDir(src);
+    if (!dir && posix.dirname(dest) !== "/") C("MKDIR_IN_ROOT", [root, posix.dirname(dest), 0o755], `create ${posix.dirname(dest)}`);
     C(dir ? "MKDIR_IN_ROOT" : "MKFILE_IN_ROOT", [root, dest, dir ? 0o755 : 0o644], `create mount point ${dest}`);
     const bindFlags = MS.BIND | (o.recursive ? MS.REC : 0);
     C("MOUNT_IN_ROOT", [root, dest, src, "", bindFlags, ""], `bind ${src} on ${dest}${o.recursive ? " (recursive)" : ""}`);
