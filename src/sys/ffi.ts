@@ -161,3 +161,52 @@ export function deleteBridge(name: string): boolean {
     netlib.symbols.close(fd);
   }
 }
+
+// ---- bpf(2), for cgroup v2 device filters (src/runtime/cgroups/v2/devices.ts).
+const bpflib = dlopen("libc.so.6", {
+  syscall: { args: [FFIType.i64, FFIType.i64, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  close: { args: [FFIType.i32], returns: FFIType.i32 },
+});
+const SYS_bpf = 321;
+const BPF_PROG_LOAD = 5;
+const BPF_PROG_ATTACH = 8;
+const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
+const BPF_CGROUP_DEVICE = 6;
+
+/** Load a BPF_PROG_TYPE_CGROUP_DEVICE program and attach it to the cgroup directory `dir`,
+ *  replacing the one berth attached before (attached without BPF_F_ALLOW_MULTI). */
+export function attachDeviceFilter(dir: string, program: Uint8Array): void {
+  const license = cstr("Apache-2.0");
+  const insns = Buffer.from(program);
+  const log = Buffer.alloc(4096);
+  const load = Buffer.alloc(128);
+  load.writeUInt32LE(BPF_PROG_TYPE_CGROUP_DEVICE, 0);
+  load.writeUInt32LE(program.length / 8, 4);
+  load.writeBigUInt64LE(BigInt(ptr(insns)), 8);
+  load.writeBigUInt64LE(BigInt(ptr(license)), 16);
+  load.writeUInt32LE(1, 24); // log_level: the verifier explains a rejection
+  load.writeUInt32LE(log.length, 28);
+  load.writeBigUInt64LE(BigInt(ptr(log)), 32);
+  const prog = Number(bpflib.symbols.syscall(SYS_bpf, BPF_PROG_LOAD, ptr(load), 128));
+  if (prog < 0) {
+    const e = errno();
+    const why = log.toString("utf8").replace(/\0.*$/s, "").trim();
+    throw new SysError(`bpf(BPF_PROG_LOAD) device filter${why ? ` (${why.split("\n").slice(-2).join("; ")})` : ""}`, errnoNames.get(e) ?? `errno ${e}`, e, dir);
+  }
+  try {
+    const cg = bpflib.symbols.open(ptr(cstr(dir)), 0o200000 /* O_DIRECTORY */);
+    if (cg < 0) fail("open", dir);
+    try {
+      const attach = Buffer.alloc(32);
+      attach.writeUInt32LE(cg, 0);
+      attach.writeUInt32LE(prog, 4);
+      attach.writeUInt32LE(BPF_CGROUP_DEVICE, 8);
+      if (Number(bpflib.symbols.syscall(SYS_bpf, BPF_PROG_ATTACH, ptr(attach), 32)) < 0) fail("bpf(BPF_PROG_ATTACH) device filter", dir);
+    } finally {
+      bpflib.symbols.close(cg);
+    }
+  } finally {
+    bpflib.symbols.close(prog);
+  }
+}

@@ -129,6 +129,8 @@ export class PlanBuilder {
     const argv = proc.args ?? [];
     const program = o.execPath ?? argv[0]!;
     C("RESOLVE_EXEC", [program, pathVar], `find ${program} in PATH`);
+    // before any filter: an older profile may not know close_range
+    C("CLOSE_FDS", [3 + this.preserve], `close every fd >= ${3 + this.preserve} at exec (${this.preserve} preserved)`);
     // Without no_new_privs a filter can only be loaded while CAP_SYS_ADMIN is still held.
     const early = o.seccomp && !proc.noNewPrivileges;
     if (early) C("SECCOMP", [o.seccomp!.program, o.seccomp!.flags], `load seccomp filter (${o.seccomp!.program.length / 8} instructions) before dropping privileges`);
@@ -153,7 +155,6 @@ export class PlanBuilder {
     // after the uid change, which clears it: the process dies with its monitor
     if (o.parentDeathSignal) C("PDEATHSIG", [o.parentDeathSignal], `die by signal ${o.parentDeathSignal} if the monitor dies`);
     C("UMASK", [proc.user.umask ?? 0o022], `umask ${(proc.user.umask ?? 0o022).toString(8).padStart(4, "0")}`);
-    C("CLOSE_FDS", [3 + this.preserve], `close every fd >= ${3 + this.preserve} at exec (${this.preserve} preserved)`);
     C("REPORT_READY", [], "report ready");
     if (o.waitFifo) C("WAIT_FIFO", [this.fd.fifo], "wait for `start` on the exec fifo");
     if (o.seccomp && !early) C("SECCOMP", [o.seccomp.program, o.seccomp.flags], `load seccomp filter (${o.seccomp.program.length / 8} instructions)`);

@@ -3,7 +3,9 @@ import type { LinuxResources } from "../../spec.ts";
 import type { Controller, PlannedWrite } from "../common.ts";
 import { performWrites, w } from "../common.ts";
 import type { CgroupFs } from "../fs.ts";
-import { CgroupError, mkdirAll, readPidsRecursive, removeTree } from "../fs.ts";
+import { CgroupError, mkdirAll, readPidsRecursive, realFs, removeTree } from "../fs.ts";
+import { deviceRules } from "../devices.ts";
+import { compileDeviceFilter } from "./device-filter.ts";
 import type { CgroupManager } from "../index.ts";
 import { signalAll } from "../kill.ts";
 import { BERTH_PARENT, resolveCgroupPath } from "../path.ts";
@@ -42,7 +44,7 @@ export class V2Manager implements CgroupManager {
   plannedWrites(r: LinuxResources): PlannedWrite[] {
     const out: PlannedWrite[] = [];
     for (const c of CONTROLLERS) out.push(...c.writes(this.dir, r));
-    // devices: eBPF, not file writes (see ../devices.ts)
+    // devices: an eBPF program attached in apply() (device-filter.ts), not file writes
     // raw keys last so they can override the converted values
     for (const [k, v] of Object.entries(r.unified ?? {})) out.push(w(this.dir, k, v));
     return out;
@@ -82,6 +84,13 @@ export class V2Manager implements CgroupManager {
       }
     }
     performWrites(this.fs, this.plannedWrites(r));
+    const rules = deviceRules(r);
+    // the eBPF program is loaded only against the real cgroupfs (the fake fs has no kernel)
+    if (rules && this.fs === realFs) {
+      // loaded on demand: bun:ffi stays off the start-up path of hosts that never need it
+      const { attachDeviceFilter } = require("../../../sys/ffi.ts") as typeof import("../../../sys/ffi.ts");
+      attachDeviceFilter(this.dir, compileDeviceFilter(rules));
+    }
   }
 
   freeze(): void {
