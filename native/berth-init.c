@@ -437,7 +437,7 @@ static int check_args(const struct step *s) {
       [OP_SETUP_CONSOLE] = "iii", [OP_CLOSE_FDS] = "i", [OP_REPORT_READY] = "", [OP_WAIT_FIFO] = "i",
       [OP_RESOLVE_EXEC] = "ss", [OP_EXEC] = "*", [OP_UNSHARE] = "i", [OP_SETSID] = "",
       [OP_DUMPABLE] = "i", [OP_DUP2] = "ii", [OP_MKNOD] = "sii", [OP_PIPE] = "ii",
-      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si", [OP_PDEATHSIG] = "i",
+      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si", [OP_PDEATHSIG] = "i", [OP_RUN_FOR_CHILD] = "*",
   };
   if (s->op == 0 || s->op >= OP_MAX || !shapes[s->op]) return -1;
   const char *shape = shapes[s->op];
@@ -755,6 +755,34 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
   case OP_PDEATHSIG:
     CHECK(prctl(PR_SET_PDEATHSIG, (unsigned long)I(0), 0, 0, 0), "parent death signal");
     break;
+  case OP_RUN_FOR_CHILD: {
+    /* e.g. newuidmap <pid> 0 1000 1 1 100000 65536 for a rootless user namespace */
+    if (s->argc < 1 || s->argc > 60) fail(EINVAL, "run step", 1);
+    char *argv[64], pidbuf[16];
+    snprintf(pidbuf, sizeof pidbuf, "%d", child_pid);
+    argv[0] = (char *)S(0);
+    argv[1] = pidbuf;
+    for (uint16_t k = 1; k < s->argc; k++) {
+      if (!s->a[k].is_bytes) fail(EINVAL, "run step", 1);
+      argv[k + 1] = (char *)s->a[k].s;
+    }
+    argv[s->argc + 1] = NULL;
+    pid_t p = fork();
+    CHECK(p, S(0));
+    if (p == 0) {
+      execv(argv[0], argv);
+      _exit(127);
+    }
+    int st;
+    while (waitpid(p, &st, 0) < 0)
+      if (errno != EINTR) fail(errno, S(0), 1);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      char d[200];
+      snprintf(d, sizeof d, "%s exited with status %d", S(0), WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+      fail(EPERM, d, 1);
+    }
+    break;
+  }
   case OP_HOOK_SYNC: {
     /* TypeScript runs the createRuntime/createContainer hooks now; one byte means go on */
     report(REPORT_HOOKS, 0, (int)getpid(), NULL);

@@ -33,6 +33,13 @@ describe("v2 device filter program", () => {
     assert.ok(!evalDeviceFilter(p, { type: "c", major: 1, minor: 3, access: "r" }));
     assert.ok(evalDeviceFilter(p, { type: "c", major: 1, minor: 5, access: "r" }));
   });
+  it("emits no unreachable code after a rule that matches everything (the kernel verifier refuses it)", () => {
+    const p = compileDeviceFilter([{ allow: false, access: "rwm" }, { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }, { allow: true, access: "rwm" }]);
+    // the last rule (allow everything) is checked first and decides: 6 loads + its 2 instructions
+    assert.equal(p.length / 8, 8);
+    assert.ok(evalDeviceFilter(p, { type: "b", major: 8, minor: 0, access: "rw" }));
+  });
+
   it("denies when no rule matches", () => {
     const p = compileDeviceFilter([]);
     assert.ok(!evalDeviceFilter(p, { type: "c", major: 1, minor: 3, access: "r" }));

@@ -73,7 +73,10 @@ async function main(argv: string[]): Promise<number> {
   if (bool(g, "systemd-cgroup")) throw new Error("--systemd-cgroup: the systemd cgroup driver is not supported (berth uses cgroupfs)");
   const loader = commands[name];
   if (!loader) throw new UsageError(`unknown command "${name}"`);
-  const store = new StateStore(str(g, "root") ?? "/run/berth-runtime");
+  // runc's defaults: /run/runc as root, $XDG_RUNTIME_DIR/runc rootless
+  const uid = process.getuid?.() ?? 0;
+  const defaultRoot = uid === 0 ? "/run/berth-runtime" : `${process.env.XDG_RUNTIME_DIR || `/tmp/berth-runtime-${uid}`}/berth-runtime`;
+  const store = new StateStore(str(g, "root") ?? defaultRoot);
   const mod = await loader();
   trace(`${name}: module loaded`);
   return mod.default({ store, args: rest });

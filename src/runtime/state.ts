@@ -24,6 +24,8 @@ export interface ContainerState {
   cgroupsPath?: string;
   /** the cgroup directories berth made (removed on delete) */
   cgroupPaths: string[];
+  /** rootless without a delegated cgroup: the reason there is none */
+  noCgroup?: string;
   /** the config the container was created from (hooks, update, delete need it) */
   config: Spec;
 }

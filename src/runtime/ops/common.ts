@@ -3,6 +3,7 @@
 import { basename } from "node:path";
 import { cgroupManager, parseProcCgroup, type CgroupManager } from "../cgroups/index.ts";
 import { readSelfCgroup } from "../cgroups/path.ts";
+import { NoCgroup } from "../cgroups/none.ts";
 import { cgroupMounts } from "../cgroups/detect.ts";
 import type { CgroupMountSource } from "../plan/compile.ts";
 import { deriveStatus, type ContainerState, type StateStore, type Status } from "../state.ts";
@@ -15,9 +16,12 @@ export interface RuntimeOptions {
   store: StateStore;
 }
 
-export function managerFor(s: Pick<ContainerState, "id" | "cgroupsPath">): CgroupManager {
+export function managerFor(s: Pick<ContainerState, "id" | "cgroupsPath" | "noCgroup">): CgroupManager {
+  if (s.noCgroup) return new NoCgroup(cgroupMounts().mode === "unified" ? 2 : 1, s.noCgroup);
   return cgroupManager({ cgroupsPath: s.cgroupsPath, id: s.id });
 }
+
+export const rootless = (): boolean => process.getuid?.() !== 0;
 
 export function statusOf(s: ContainerState, store: StateStore): Status {
   return deriveStatus(s, store, () => managerFor(s).frozen());

@@ -11,7 +11,7 @@ import type { Plan } from "../plan/types.ts";
 import type { Spec } from "../spec.ts";
 import { procStart, writeAtomic, type ContainerState, type StateStore } from "../state.ts";
 import { parseSpec } from "../validate.ts";
-import { cgroupMountSources, managerFor, ownCgroupProcs, seccompFor } from "./common.ts";
+import { cgroupMountSources, managerFor, ownCgroupProcs, rootless, seccompFor } from "./common.ts";
 import { trace } from "../../sys/trace.ts";
 import { fdLayout } from "../plan/builder.ts";
 import { runHooks, stateJson } from "./hooks.ts";
@@ -81,6 +81,7 @@ export function planFor(
     seccomp: o.seccomp,
     hookSync: o.hookSync,
     leaveCgroup: o.monitor ? ownCgroupProcs(cg) : undefined,
+    idMapper: rootless() ? "newidmap" : "write",
     isDirectory: o.isDirectory,
   });
 }
@@ -139,7 +140,16 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       await runHooks("createContainer", hooks.createContainer, json);
     });
     trace("create: helper spawned");
-    cg.create();
+    try {
+      cg.create();
+    } catch (e) {
+      // rootless: no delegated cgroup. Fine unless limits were asked for (NoCgroup.apply says so).
+      if (!rootless() || !/EACCES|EPERM|EROFS/.test(String((e as Error).message))) throw e;
+      state.noCgroup = `no cgroup: running rootless without a delegated cgroup (${(e as Error).message})`;
+      state.cgroupPaths = [];
+      cg = managerFor(state);
+      store.save(state);
+    }
     cg.apply(spec.linux?.resources ?? {});
     trace("create: cgroup ready");
     // start hooks need a start phase, so a foreground run with hooks waits on the fifo too

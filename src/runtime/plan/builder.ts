@@ -121,7 +121,7 @@ export class PlanBuilder {
   }
 
   /** From chdir to exec: the process's identity, privileges and program. */
-  processTail(proc: Process, o: { seccomp?: Seccomp; waitFifo?: boolean; hostCaps?: bigint; execPath?: string; parentDeathSignal?: number }): void {
+  processTail(proc: Process, o: { seccomp?: Seccomp; waitFifo?: boolean; hostCaps?: bigint; execPath?: string; parentDeathSignal?: number; setgroupsDenied?: boolean }): void {
     const { C } = this;
     C("CHDIR", [proc.cwd], `chdir ${proc.cwd}`);
     const env = proc.env ?? [];
@@ -137,7 +137,10 @@ export class PlanBuilder {
     const caps = proc.capabilities ?? {};
     C("KEEPCAPS", [1], "keep capabilities across setuid");
     const groups = proc.user.additionalGids ?? [];
-    C("SETGROUPS", groups, `set supplementary groups [${groups.join(",")}]`);
+    if (o.setgroupsDenied) {
+      // newgidmap writes "deny" to /proc/<pid>/setgroups when only the user's own gid is mapped
+      if (groups.length) throw new CompileError("process.user.additionalGids: not possible in a user namespace that maps a single gid (setgroups is denied)");
+    } else C("SETGROUPS", groups, `set supplementary groups [${groups.join(",")}]`);
     C("SETRESGID", [proc.user.gid], `set gid ${proc.user.gid}`);
     C("SETRESUID", [proc.user.uid], `set uid ${proc.user.uid}`);
     C("KEEPCAPS", [0], "stop keeping capabilities");

@@ -42,6 +42,9 @@ export interface CompileContext {
   preserveFds?: number;
   noPivot?: boolean;
   seccomp?: Seccomp;
+  /** how uid/gid maps are written: directly by the (root) helper, or by the setuid
+   *  newuidmap/newgidmap of Debian's uidmap package when running rootless */
+  idMapper?: "write" | "newidmap";
   /** monitor mode: the cgroup.procs files the monitor returns to after clone */
   leaveCgroup?: string[];
   /** the container's id: names its session keyring */
@@ -108,7 +111,12 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   b.cloneWith(cloneFlags, `clone ${describeClone(cloneFlags)}`);
 
   // --- parent, after clone ------------------------------------------------------------------
-  if (userns) {
+  if (userns && ctx.idMapper === "newidmap") {
+    const flat = (maps: IdMapping[] | undefined) => (maps ?? []).flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)]);
+    Q("RUN_FOR_CHILD", ["/usr/bin/newuidmap", ...flat(spec.linux?.uidMappings)], `newuidmap ${mapText(spec.linux?.uidMappings)}`);
+    Q("RUN_FOR_CHILD", ["/usr/bin/newgidmap", ...flat(spec.linux?.gidMappings)], `newgidmap ${mapText(spec.linux?.gidMappings)}`);
+    Q("RELEASE_CHILD", [], "let the child continue");
+  } else if (userns) {
     Q("WRITE_CHILD_FILE", ["uid_map", idMap(spec.linux?.uidMappings)], `write uid_map ${mapText(spec.linux?.uidMappings)}`);
     Q("WRITE_CHILD_FILE", ["gid_map", idMap(spec.linux?.gidMappings)], `write gid_map ${mapText(spec.linux?.gidMappings)}`);
     Q("RELEASE_CHILD", [], "let the child continue");
@@ -163,7 +171,9 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     C("MOUNT", ["/proc/self/fd/0", "/dev/console", "", MS.BIND, ""], "bind the pty on /dev/console");
   }
   if (spec.root?.readonly && newMountNs) C("MOUNT_IN_ROOT", ["/", "/", "", "", MS.BIND | MS.REMOUNT | MS.RDONLY, ""], "remount / read-only");
-  b.processTail(proc, { seccomp: ctx.seccomp, waitFifo: !!ctx.execFifo, hostCaps: ctx.hostCaps, parentDeathSignal: mon ? 9 : undefined });
+    const gidMaps = spec.linux?.gidMappings ?? [];
+  const setgroupsDenied = userns && ctx.idMapper === "newidmap" && gidMaps.length === 1 && gidMaps[0]!.size === 1;
+  b.processTail(proc, { seccomp: ctx.seccomp, waitFifo: !!ctx.execFifo, hostCaps: ctx.hostCaps, parentDeathSignal: mon ? 9 : undefined, setgroupsDenied });
   return b.build();
 }
 

@@ -51,6 +51,7 @@ export const Op = {
   HOOK_SYNC: 49,
   JOIN_KEYRING: 50,
   PDEATHSIG: 51,
+  RUN_FOR_CHILD: 52,
 } as const;
 
 export type OpName = keyof typeof Op;

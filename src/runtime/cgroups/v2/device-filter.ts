@@ -63,8 +63,17 @@ export function compileDeviceFilter(rules: DeviceCgroup[]): Uint8Array {
     I(LDX_MEM_W, 4, 1, 4, 0), // r4 = major
     I(LDX_MEM_W, 5, 1, 8, 0), // r5 = minor
   ];
-  for (const d of [...rules].reverse()) prog.push(...ruleBlock(d));
-  prog.push(I(MOV64_K, 0, 0, 0, 0), I(EXIT, 0, 0, 0, 0));
+  let decided = false;
+  for (const d of [...rules].reverse()) {
+    const block = ruleBlock(d);
+    prog.push(...block);
+    // a rule that matches everything decides alone: the verifier rejects unreachable code after it
+    if (block.length === 2) {
+      decided = true;
+      break;
+    }
+  }
+  if (!decided) prog.push(I(MOV64_K, 0, 0, 0, 0), I(EXIT, 0, 0, 0, 0));
   const out = new Uint8Array(prog.length * 8);
   const dv = new DataView(out.buffer);
   prog.forEach((ins, i) => {
