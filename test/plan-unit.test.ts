@@ -162,7 +162,7 @@ describe("config validation", () => {
     ["unknown namespace", (s) => s.linux.namespaces.push({ type: "bogus" }), /unknown namespace type "bogus"/],
     ["duplicate namespace", (s) => s.linux.namespaces.push({ type: "pid" }), /namespace "pid" appears twice/],
     ["user namespace without maps", (s) => s.linux.namespaces.push({ type: "user" }), /^linux\.uidMappings: a new user namespace needs/],
-    ["hostname without uts", (s) => (s.linux.namespaces = s.linux.namespaces.filter((n: { type: string }) => n.type !== "uts")), /^hostname: setting the hostname needs a new uts namespace/],
+    ["hostname without uts", (s) => (s.linux.namespaces = s.linux.namespaces.filter((n: { type: string }) => n.type !== "uts")), /^hostname: setting the hostname needs a uts namespace/],
     ["host sysctl", (s) => (s.linux.sysctl = { "kernel.panic": "1" }), /^linux\.sysctl\.kernel\.panic: is not namespaced/],
     ["cgroupsPath escape", (s) => (s.linux.cgroupsPath = "/a/../../b"), /must not contain "\.\."/],
     ["device type", (s) => (s.linux.devices = [{ path: "/dev/x", type: "z", major: 1, minor: 1 }]), /^linux\.devices\[0\]\.type: must be one of/],

@@ -115,6 +115,25 @@ describe("seccomp", () => {
   });
 });
 
+describe("namespaces joined by path", () => {
+  it("joins another container's uts and network namespaces, setting the shared hostname", () => {
+    const a = bundle(["sleep", "30"], (s) => (s.hostname = "first"));
+    assert.equal(rt(root, ["run", "--detach", "--bundle", a.dir, "ns-a"]).code, 0);
+    const pid = JSON.parse(rt(root, ["state", "ns-a"]).stdout).pid as number;
+    const b = bundle(["sh", "-c", "readlink /proc/self/ns/net; hostname"], (s) => {
+      s.hostname = "second";
+      s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === "uts" || n.type === "network" ? { type: n.type, path: `/proc/${pid}/ns/${n.type === "uts" ? "uts" : "net"}` } : n));
+    });
+    const r = runIn(root, b);
+    assert.equal(r.code, 0, r.stderr);
+    const [net, host] = r.stdout.trim().split("\n");
+    assert.equal(net, rt(root, ["exec", "ns-a", "readlink", "/proc/self/ns/net"]).stdout.trim());
+    assert.equal(host, "second");
+    assert.equal(rt(root, ["exec", "ns-a", "hostname"]).stdout.trim(), "second", "the uts namespace is shared");
+    rt(root, ["delete", "--force", "ns-a"]);
+  });
+});
+
 describe("terminal and keyring", () => {
   it("hands the pty master to the --console-socket, as runc does", async () => {
     const sock = `${root}/console.sock`;

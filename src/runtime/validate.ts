@@ -257,8 +257,9 @@ export function validateSpec(raw: unknown, needProcess = true): Spec {
     if (ns.has("time")) bad("linux.namespaces", "time namespaces are not supported");
     if (typeof l.mountLabel === "string" && l.mountLabel) bad("linux.mountLabel", "SELinux is not supported by berth on this host");
   }
-  if (typeof raw.hostname === "string" && raw.hostname && (!ns.has("uts") || ns.get("uts")?.path)) bad("hostname", "setting the hostname needs a new uts namespace");
-  if (typeof raw.domainname === "string" && raw.domainname && (!ns.has("uts") || ns.get("uts")?.path)) bad("domainname", "setting the domainname needs a new uts namespace");
+  // as runc: a uts namespace of the container's own (new, or joined by path), never the host's
+  if (typeof raw.hostname === "string" && raw.hostname && !ns.has("uts")) bad("hostname", "setting the hostname needs a uts namespace");
+  if (typeof raw.domainname === "string" && raw.domainname && !ns.has("uts")) bad("domainname", "setting the domainname needs a uts namespace");
 
   if (p.length) throw new SpecError(p);
   return raw as unknown as Spec;

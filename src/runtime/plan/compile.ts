@@ -92,15 +92,19 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   let cloneFlags = 0;
   for (const n of namespaces) if (!n.path) cloneFlags |= NS_CLONE_FLAG[n.type]!;
   const userns = isNew("user");
-  const newMountNs = isNew("mount");
+  // the rootfs is set up in a mount namespace of the container's own: new, or joined by path
+  const newMountNs = isNew("mount") || namespaces.some((n) => n.type === "mount" && n.path);
 
   // --- parent, before clone -----------------------------------------------------------------
   P("DUMPABLE", [0], "make the helper non-dumpable (its /proc entries stay root-only)");
   for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
   if (proc.oomScoreAdj !== undefined) P("WRITE_FILE", ["/proc/self/oom_score_adj", String(proc.oomScoreAdj)], `set oom_score_adj ${proc.oomScoreAdj}`);
   // Join existing namespaces: the user namespace first, since it owns the others.
-  const joined = namespaces.filter((n) => n.path).sort((x, y) => Number(y.type === "user") - Number(x.type === "user"));
+  // A joined mount namespace is entered by the child: it moves the root, and the parent still
+  // needs the host's paths (exec fifo, console socket, monitor files).
+  const joined = namespaces.filter((n) => n.path && n.type !== "mount").sort((x, y) => Number(y.type === "user") - Number(x.type === "user"));
   for (const n of joined) P("SETNS", [n.path!, NS_CLONE_FLAG[n.type]!], `join ${n.type} namespace ${n.path}`);
+  const joinedMount = namespaces.find((n) => n.type === "mount" && n.path);
   if (ctx.execFifo) {
     // made by the helper so that TypeScript needs no mkfifo; 0622 so any container user can open it
     P("UMASK", [0], "umask 0 for the exec fifo");
@@ -125,6 +129,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
 
   // --- child: identity and rootfs ----------------------------------------------------------
   C("DUMPABLE", [0], "stay non-dumpable until exec");
+  if (joinedMount) C("SETNS", [joinedMount.path!, NS_CLONE_FLAG.mount!], `join mount namespace ${joinedMount.path}`);
   if (userns) {
     C("WAIT_PARENT", [], "wait for the uid/gid maps");
     C("SETRESGID", [0], "become gid 0 of the user namespace");
@@ -134,8 +139,9 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   b.childStdio(proc, mon);
   // a keyring of its own, so keys do not leak between containers (possessor: all; user: view, read)
   if (!ctx.noNewKeyring) C("JOIN_KEYRING", [`_ses.${ctx.id ?? "berth"}`, 0x3f1b0000], `join a new session keyring _ses.${ctx.id ?? "berth"}`);
-  if (spec.hostname && isNew("uts")) C("SETHOSTNAME", [spec.hostname], `set hostname ${spec.hostname}`);
-  if (spec.domainname && isNew("uts")) C("SETDOMAINNAME", [spec.domainname], `set domainname ${spec.domainname}`);
+  const hasUts = namespaces.some((n) => n.type === "uts");
+  if (spec.hostname && hasUts) C("SETHOSTNAME", [spec.hostname], `set hostname ${spec.hostname}`);
+  if (spec.domainname && hasUts) C("SETDOMAINNAME", [spec.domainname], `set domainname ${spec.domainname}`);
   for (const r of proc.rlimits ?? []) C("SETRLIMIT", [RLIMITS[r.type]!, big(r.soft), big(r.hard)], `set ${r.type} soft ${r.soft} hard ${r.hard}`);
 
   if (newMountNs) {
