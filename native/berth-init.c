@@ -437,7 +437,7 @@ static int check_args(const struct step *s) {
       [OP_SETUP_CONSOLE] = "iii", [OP_CLOSE_FDS] = "i", [OP_REPORT_READY] = "", [OP_WAIT_FIFO] = "i",
       [OP_RESOLVE_EXEC] = "ss", [OP_EXEC] = "*", [OP_UNSHARE] = "i", [OP_SETSID] = "",
       [OP_DUMPABLE] = "i", [OP_DUP2] = "ii", [OP_MKNOD] = "sii", [OP_PIPE] = "ii",
-      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si", [OP_PDEATHSIG] = "i", [OP_RUN_FOR_CHILD] = "*",
+      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si", [OP_PDEATHSIG] = "i", [OP_RUN_FOR_CHILD] = "*", [OP_CHROOT] = "s",
   };
   if (s->op == 0 || s->op >= OP_MAX || !shapes[s->op]) return -1;
   const char *shape = shapes[s->op];
@@ -578,6 +578,11 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
   case OP_MOVE_ROOT:
     CHECK(chdir(S(0)), S(0));
     CHECK(mount(S(0), "/", NULL, MS_MOVE, NULL), S(0));
+    CHECK(chroot("."), S(0));
+    CHECK(chdir("/"), "/");
+    break;
+  case OP_CHROOT:
+    CHECK(chdir(S(0)), S(0));
     CHECK(chroot("."), S(0));
     CHECK(chdir("/"), "/");
     break;

@@ -1,7 +1,7 @@
 // berth-runtime exec and seccomp, end to end with real containers.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { bundle, cleanup, cleanupRootfs, rt, runIn, runtimeRoot } from "./fixtures/bundle.ts";
 import { dockerDefaultProfile } from "../src/runtime/seccomp/default-profile.ts";
 import { CAPABILITIES } from "../src/runtime/linux.ts";
@@ -131,6 +131,30 @@ describe("namespaces joined by path", () => {
     assert.equal(host, "second");
     assert.equal(rt(root, ["exec", "ns-a", "hostname"]).stdout.trim(), "second", "the uts namespace is shared");
     rt(root, ["delete", "--force", "ns-a"]);
+  });
+});
+
+describe("configs runc also accepts", () => {
+  it("shares the host's mount namespace when the config has none; delete removes its mounts", () => {
+    const b = bundle(["readlink", "/proc/self/ns/mnt"], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== "mount");
+    });
+    const r = runIn(root, b, "no-mntns");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), readlinkSync("/proc/self/ns/mnt"));
+    const rootfsPath = b.spec.root!.path;
+    assert.ok(!readFileSync("/proc/self/mountinfo", "utf8").includes(` ${rootfsPath}`), "the container's mounts were detached");
+  });
+
+  it("creates a container without a process; start refuses it and delete cleans up", () => {
+    const b = bundle(["true"], (s) => delete s.process);
+    assert.equal(rt(root, ["create", "--bundle", b.dir, "no-proc"]).code, 0);
+    assert.equal(JSON.parse(rt(root, ["state", "no-proc"]).stdout).status, "created");
+    const st = rt(root, ["start", "no-proc"]);
+    assert.equal(st.code, 1);
+    assert.match(st.stderr, /no process to run/);
+    assert.equal(rt(root, ["delete", "no-proc"]).code, 0);
+    assert.equal(rt(root, ["state", "no-proc"]).code, 1);
   });
 });
 

@@ -25,7 +25,8 @@ export function parseSpec(text: string, where = "config.json"): Spec {
   return validateSpec(raw);
 }
 
-export function validateSpec(raw: unknown, needProcess = true): Spec {
+/** `needProcess`: a config without a process may be created (start refuses it). */
+export function validateSpec(raw: unknown, needProcess = false): Spec {
   const p: string[] = [];
   const bad = (field: string, why: string) => p.push(`${field}: ${why}`);
   if (!isObj(raw)) throw new SpecError(["config.json: must be a JSON object"]);
@@ -92,7 +93,7 @@ export function validateSpec(raw: unknown, needProcess = true): Spec {
     } else if (pr.user === undefined) bad("process.user", "is required");
     strArr(pr.args, "process.args");
     if (pr.commandLine !== undefined) bad("process.commandLine", "is Windows-only");
-    if (needProcess && (!Array.isArray(pr.args) || pr.args.length === 0)) bad("process.args", "must contain at least the program to run");
+    if (!Array.isArray(pr.args) || pr.args.length === 0) bad("process.args", "must contain at least the program to run");
     strArr(pr.env, "process.env");
     if (Array.isArray(pr.env)) pr.env.forEach((e, i) => typeof e === "string" && !e.includes("=") && bad(`process.env[${i}]`, `"${e}" is not KEY=value`));
     str(pr.cwd, "process.cwd", true);

@@ -15,6 +15,7 @@ import { cgroupMountSources, managerFor, ownCgroupProcs, rootless, seccompFor } 
 import { trace } from "../../sys/trace.ts";
 import { fdLayout } from "../plan/builder.ts";
 import { runHooks, stateJson } from "./hooks.ts";
+import { detachHostMounts } from "./delete.ts";
 
 export interface CreateOptions {
   id: string;
@@ -134,8 +135,9 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     h.onHooks(async () => {
       const pid = await h.pid;
       const json = stateJson({ ...state, pid }, "creating");
-      // prestart is deprecated but still called, right before createRuntime
-      await runHooks("prestart", hooks.prestart, json);
+      // prestart is deprecated but still called, right before createRuntime; its state says
+      // "created", as the runtime-tools suite expects of it
+      await runHooks("prestart", hooks.prestart, stateJson({ ...state, pid }, "created"));
       await runHooks("createRuntime", hooks.createRuntime, json);
       await runHooks("createContainer", hooks.createContainer, json);
     });
@@ -195,6 +197,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
         /* best effort: report the original error */
       }
     }
+    detachHostMounts(state);
     store.remove(o.id);
     throw e;
   }

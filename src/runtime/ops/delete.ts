@@ -1,7 +1,7 @@
 // delete: remove a stopped container's cgroup and state; with force, kill it first.
 // Works on half-created containers too (a create that was killed midway).
 import type { StateStore } from "../state.ts";
-import { isAlive, NotFoundError } from "../state.ts";
+import { isAlive, NotFoundError, type ContainerState } from "../state.ts";
 import { managerFor, sleep, statusOf } from "./common.ts";
 import { runHooks, stateJson, warn } from "./hooks.ts";
 
@@ -51,6 +51,7 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
     }
   }
   cg.destroy();
+  detachHostMounts(s);
   store.remove(id);
   if (s.config.hooks?.poststop?.length) {
     try {
@@ -59,4 +60,12 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
       warn((e as Error).message);
     }
   }
+}
+
+/** A container without a mount namespace of its own made its mounts in the host's, all under a
+ *  bind of its rootfs: detach that tree. */
+export function detachHostMounts(s: ContainerState): void {
+  if ((s.config.linux?.namespaces ?? []).some((n) => n.type === "mount")) return;
+  const { umountDetach } = require("../../sys/ffi.ts") as typeof import("../../sys/ffi.ts");
+  for (let i = 0; i < 8 && umountDetach(s.rootfs); i++);
 }

@@ -10,6 +10,7 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
   const s = store.load(id);
   const status = statusOf(s, store);
   if (status !== "created") throw new Error(`cannot start a container that is ${status} (only a created one)`);
+  if (!s.config.process) throw new Error(`cannot start container ${id}: its config.json has no process to run`);
   const hooks = s.config.hooks ?? {};
   // startContainer hooks run inside the container, before the user's program
   for (const [i, h] of (hooks.startContainer ?? []).entries()) {

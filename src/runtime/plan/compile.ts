@@ -78,8 +78,8 @@ const DEV_SYMLINKS: [string, string][] = [
 ];
 
 export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
-  const proc = spec.process;
-  if (!proc) throw new CompileError("process: is required to create a container");
+  // No process (the spec allows it at create): the environment is made, and `start` refuses.
+  const proc = spec.process ?? { user: { uid: 0, gid: 0 }, cwd: "/", args: [] };
   const isDir = ctx.isDirectory ?? defaultIsDirectory;
   const b = new PlanBuilder(ctx.preserveFds ?? 0);
   const { P, Q, C } = b;
@@ -161,10 +161,16 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     const prop = propagationFlag(rootProp);
     if (rootProp && prop !== undefined && rootProp !== "private" && rootProp !== "rprivate")
       C("MOUNT", ["", "/", "", prop, ""], `set rootfs propagation ${rootProp}`);
-  } else if (spec.mounts?.length) {
-    throw new CompileError("mounts: need a new mount namespace (add {\"type\":\"mount\"} to linux.namespaces)");
   } else {
-    C("MOVE_ROOT", [root], `chroot to ${root}`);
+    // No mount namespace of its own: the host's (runc allows it). Nothing may touch the host's
+    // root or propagation, so every mount goes under a bind of the rootfs onto itself, which
+    // delete detaches as one tree; the root is entered with chroot.
+    C("MOUNT", [root, root, "", MS.BIND | MS.REC, ""], `bind the rootfs ${root} onto itself (in the host's mount namespace)`);
+    for (const m of spec.mounts ?? []) compileMount(m, { ctx, root, userns, isNew, isDir, C });
+    if ((spec.mounts ?? []).some((m) => clean(m.destination) === "/dev"))
+      compileDevices(spec, { root, userns, C, hasDevTmpfs: true });
+    if (ctx.hookSync) C("HOOK_SYNC", [b.fd.resume], "pause for the prestart/createRuntime/createContainer hooks");
+    C("CHROOT", [root], `chroot to ${root}`);
   }
 
   // --- child: inside the new root ------------------------------------------------------------
@@ -176,9 +182,16 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     b.childConsole(proc);
     C("MOUNT", ["/proc/self/fd/0", "/dev/console", "", MS.BIND, ""], "bind the pty on /dev/console");
   }
-  if (spec.root?.readonly && newMountNs) C("MOUNT_IN_ROOT", ["/", "/", "", "", MS.BIND | MS.REMOUNT | MS.RDONLY, ""], "remount / read-only");
+  if (spec.root?.readonly) C("MOUNT_IN_ROOT", ["/", "/", "", "", MS.BIND | MS.REMOUNT | MS.RDONLY, ""], "remount / read-only");
     const gidMaps = spec.linux?.gidMappings ?? [];
   const setgroupsDenied = userns && ctx.idMapper === "newidmap" && gidMaps.length === 1 && gidMaps[0]!.size === 1;
+  if (!spec.process) {
+    C("CLOSE_FDS", [3 + (ctx.preserveFds ?? 0)], "close every fd we were given at exit");
+    C("REPORT_READY", [], "report ready");
+    if (ctx.execFifo) C("WAIT_FIFO", [b.fd.fifo], "wait on the exec fifo (start refuses a container without a process)");
+    C("EXIT", [1], "exit: there is no process to run");
+    return b.build();
+  }
   b.processTail(proc, { seccomp: ctx.seccomp, waitFifo: !!ctx.execFifo, hostCaps: ctx.hostCaps, parentDeathSignal: mon ? 9 : undefined, setgroupsDenied });
   return b.build();
 }

@@ -52,6 +52,7 @@ export const Op = {
   JOIN_KEYRING: 50,
   PDEATHSIG: 51,
   RUN_FOR_CHILD: 52,
+  CHROOT: 53,
 } as const;
 
 export type OpName = keyof typeof Op;
