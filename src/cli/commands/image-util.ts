@@ -5,8 +5,9 @@ import { familiarName, splitNamed } from "../../image/reference.ts";
 import type { ImageConfig, ImageRecord } from "../../image/index.ts";
 import { layerDir } from "../../image/store/layers.ts";
 
-/** docker's units.HumanSizeWithPrecision(n, 3): decimal units, 3 significant digits. */
-export function humanSize(n: number): string {
+/** docker's units.HumanSizeWithPrecision(n, precision): decimal units, 3 significant digits
+ *  by default (docker images), 4 for units.HumanSize (system df). */
+export function humanSize(n: number, precision = 3): string {
   const units = ["B", "kB", "MB", "GB", "TB", "PB"];
   let i = 0;
   let v = n;
@@ -14,7 +15,7 @@ export function humanSize(n: number): string {
     v /= 1000;
     i++;
   }
-  return `${parseFloat(v.toPrecision(3))}${units[i]}`;
+  return `${parseFloat(v.toPrecision(precision))}${units[i]}`;
 }
 
 /** docker's units.HumanDuration. */

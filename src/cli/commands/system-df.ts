@@ -2,20 +2,11 @@
 import { bool, parseFlags, str, UsageError } from "../flags.ts";
 import { diskUsage, shortId } from "../../image/index.ts";
 import { containerRecords, dirSize, volumeUsage } from "../../engine/volumes/index.ts";
-import { ago, familiarTag, formatRows, tabulate } from "./image-util.ts";
+import { ago, familiarTag, formatRows, humanSize, tabulate } from "./image-util.ts";
 import { join } from "node:path";
 
-/** docker's units.HumanSize: decimal units, 4 significant digits. */
-function size4(n: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${parseFloat(v.toPrecision(4))}${units[i]}`;
-}
+/** docker's units.HumanSize: 4 significant digits */
+const size4 = (n: number): string => humanSize(n, 4);
 
 const reclaim = (r: number, total: number): string => (total > 0 ? `${size4(r)} (${Math.floor((r * 100) / total)}%)` : size4(r));
 

@@ -1,6 +1,6 @@
-import { parseFlags, str, bool, int, UsageError } from "../flags.ts";
+import { parseFlags, str, bool, int, UsageError, type Parsed } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
-import { createContainer } from "../../runtime/ops/create.ts";
+import { createContainer, type CreateOptions } from "../../runtime/ops/create.ts";
 
 export const CREATE_FLAGS = [
   { name: "bundle", short: "b", kind: "string" as const },
@@ -18,10 +18,9 @@ export function oneId(args: string[], cmd: string): string {
   return args[0]!;
 }
 
-export default async function create(ctx: RuntimeCtx): Promise<number> {
-  const p = parseFlags(ctx.args, CREATE_FLAGS);
-  const id = oneId(p.args, "create");
-  await createContainer(ctx.store, {
+/** create's and run's shared flags as the runtime's options */
+export function createOptions(p: Parsed, id: string): CreateOptions {
+  return {
     id,
     bundle: str(p, "bundle") ?? process.cwd(),
     pidFile: str(p, "pid-file"),
@@ -29,6 +28,11 @@ export default async function create(ctx: RuntimeCtx): Promise<number> {
     noPivot: bool(p, "no-pivot"),
     noNewKeyring: bool(p, "no-new-keyring"),
     preserveFds: int(p, "preserve-fds") ?? 0,
-  });
+  };
+}
+
+export default async function create(ctx: RuntimeCtx): Promise<number> {
+  const p = parseFlags(ctx.args, CREATE_FLAGS);
+  await createContainer(ctx.store, createOptions(p, oneId(p.args, "create")));
   return 0;
 }

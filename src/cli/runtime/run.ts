@@ -1,11 +1,11 @@
 // run = create + start. Without --detach, berth-runtime stays until the container exits,
 // forwards signals to it and exits with its status; then the container is deleted.
-import { parseFlags, str, bool, int } from "../flags.ts";
+import { parseFlags, bool } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { createContainer, needsStart } from "../../runtime/ops/create.ts";
 import { startContainer } from "../../runtime/ops/start.ts";
 import { deleteContainer } from "../../runtime/ops/delete.ts";
-import { CREATE_FLAGS, oneId } from "./create.ts";
+import { CREATE_FLAGS, createOptions, oneId } from "./create.ts";
 import { trace } from "../../sys/trace.ts";
 
 const FORWARD = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
@@ -14,15 +14,7 @@ export default async function run(ctx: RuntimeCtx): Promise<number> {
   const p = parseFlags(ctx.args, CREATE_FLAGS);
   const id = oneId(p.args, "run");
   const detach = bool(p, "detach");
-  const common = {
-    id,
-    bundle: str(p, "bundle") ?? process.cwd(),
-    pidFile: str(p, "pid-file"),
-    consoleSocket: str(p, "console-socket"),
-    noPivot: bool(p, "no-pivot"),
-    noNewKeyring: bool(p, "no-new-keyring"),
-    preserveFds: int(p, "preserve-fds") ?? 0,
-  };
+  const common = createOptions(p, id);
   if (detach) {
     await createContainer(ctx.store, common);
     await startContainer(ctx.store, id);
