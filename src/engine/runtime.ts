@@ -4,10 +4,13 @@
 // start time) and the exit file, and `settle` repairs what a killed berth process or monitor
 // left behind.
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { parseProcCgroup, readSelfCgroup } from "../runtime/cgroups/path.ts";
 import { cgroupMounts } from "../runtime/cgroups/detect.ts";
 import { managerFor, statusOf } from "../runtime/ops/common.ts";
 import { deleteContainer } from "../runtime/ops/delete.ts";
 import { procStart, StateStore, type ContainerState } from "../runtime/state.ts";
+import type { CompiledSeccomp } from "../runtime/seccomp/compile.ts";
 import { emitEvent } from "./events.ts";
 import type { ContainerRecord, Status } from "./model.ts";
 import { attachSocket, exitFile, runtimeRoot } from "./paths.ts";
@@ -20,6 +23,19 @@ export function runtimeStore(): StateStore {
   return (store ??= new StateStore(runtimeRoot()));
 }
 
+// The seccomp filter `create` just compiled for the spec it wrote, for a `start` in the same
+// process (`run`): saves reading and parsing the spec and hashing the profile again. Taken
+// once; any later start reads the bundle.
+const fresh = new Map<string, { seccomp?: CompiledSeccomp }>();
+export function rememberSeccomp(id: string, v: { seccomp?: CompiledSeccomp }): void {
+  fresh.set(id, v);
+}
+export function takeSeccomp(id: string): { seccomp?: CompiledSeccomp } | undefined {
+  const v = fresh.get(id);
+  fresh.delete(id);
+  return v;
+}
+
 export function procAlive(pid: number, start: number): boolean {
   const p = procStart(pid);
   return !!p && !p.zombie && p.start === start;
@@ -29,11 +45,13 @@ export function monitorAlive(rec: ContainerRecord): boolean {
   return rec.state.monitorPid > 0 && procAlive(rec.state.monitorPid, rec.state.monitorStart);
 }
 
-/** The monitor's exit file: "<status> <unix ns>". */
+/** The monitor's exit file: "<status> <unix ns>". Anything else (a file torn by a machine
+ *  crash, should the monitor not fsync it) reads as no exit file, never as status 0. */
 export function readExitFile(id: string): { code: number; at: string } | undefined {
   try {
-    const [code, ns] = readFileSync(exitFile(id), "utf8").trim().split(" ");
-    return { code: Number(code), at: new Date(Number(BigInt(ns!) / 1_000_000n)).toISOString() };
+    const m = /^(-?\d+) (\d+)\n?$/.exec(readFileSync(exitFile(id), "utf8"));
+    if (!m) return undefined;
+    return { code: Number(m[1]), at: new Date(Number(BigInt(m[2]!) / 1_000_000n)).toISOString() };
   } catch {
     return undefined;
   }
@@ -84,6 +102,39 @@ export function observe(rec: ContainerRecord): Observed {
   return { ...base, status: st.status };
 }
 
+let warmed = false;
+/**
+ * Begin a no-op cgroup migration (this process into the cgroup it is in) on a worker thread.
+ * The kernel makes the first cgroup.procs write after a quiet spell wait for an RCU grace
+ * period (cgroup_threadgroup_rwsem's rcu_sync: 3-16 ms here); writes during it share that wait
+ * and writes shortly after it skip it. Begun as `run`/`start` begins, the wait overlaps the
+ * engine's own work instead of stalling the helper when it joins the container's cgroup.
+ * Best effort: any error is ignored (the helper's own write then pays, as before).
+ */
+export function warmCgroupAttach(): void {
+  if (warmed) return;
+  warmed = true;
+  try {
+    const m = cgroupMounts();
+    const self = parseProcCgroup(readSelfCgroup());
+    let file: string | undefined;
+    if (m.mode === "unified") {
+      const own = self.get("");
+      if (m.v2 && own !== undefined) file = `${m.v2}${own === "/" ? "" : own}/cgroup.procs`;
+    } else {
+      for (const [ctrl, mp] of m.v1) {
+        const own = self.get(ctrl);
+        if (own === undefined) continue;
+        file = `${mp}${own === "/" ? "" : own}/cgroup.procs`;
+        break;
+      }
+    }
+    if (file) writeFile(file, String(process.pid)).catch(() => undefined);
+  } catch {
+    /* no cgroups to warm */
+  }
+}
+
 /** Move a process (the monitor) out of the container's cgroups into the hierarchy roots, so it
  *  is not charged to the container's limits and the cgroup can be removed under it. */
 export function moveToRootCgroup(pid: number): void {
@@ -98,9 +149,20 @@ export function moveToRootCgroup(pid: number): void {
   }
 }
 
+/** Whether the kernel OOM-killed a process of the container: one file (v1 memory.oom_control,
+ *  v2 memory.events), not the whole stats walk. */
 export function oomKilled(rec: Pick<ContainerRecord, "id">): boolean {
   try {
-    return (managerFor({ id: rec.id, cgroupsPath: `/berth/${rec.id}` }).stats().memory.oomKills ?? 0) > 0;
+    const cg = managerFor({ id: rec.id, cgroupsPath: `/berth/${rec.id}` });
+    let file: string | undefined;
+    if (cg.version === 2) file = `${cg.paths()[0]}/memory.events`;
+    else {
+      const mp = cgroupMounts().v1.get("memory");
+      const dir = mp && cg.paths().find((p) => p === mp || p.startsWith(`${mp}/`));
+      file = dir && `${dir}/memory.oom_control`;
+    }
+    if (!file) return false;
+    return Number(/^oom_kill (\d+)$/m.exec(readFileSync(file, "utf8"))?.[1] ?? 0) > 0;
   } catch {
     return false;
   }

@@ -1,5 +1,6 @@
 // Container records on disk: berthRoot()/containers/<id>/config.json, written atomically
-// (temp + fsync + rename) under a per-container flock; names are O_EXCL files holding the id,
+// (temp + rename, fsynced where a machine crash would lose what the user cares about) under a
+// per-container flock; names are O_EXCL files holding the id,
 // so two concurrent `berth run --name x` cannot both get x.
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
@@ -28,24 +29,31 @@ export function tryContainerLock(id: string): number | undefined {
 }
 export { unlock };
 
-function writeDurable(path: string, data: string): void {
+function writeAtomic(path: string, data: string, durable: boolean): void {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`;
   const fd = openSync(tmp, "w", 0o600);
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
 }
 
-export function saveRecord(r: ContainerRecord): void {
+/**
+ * Write the record atomically (a killed process leaves the old or the new one, never a torn
+ * one). `durable: false` skips the fsync for states a machine crash makes moot anyway: the
+ * monitor pid and "running" (nothing runs after a reboot; `observe` derives the truth from the
+ * runtime state and the exit file), and the whole record of a --rm container (a record lost
+ * or torn by a crash leaves a directory without a record, which `reapOrphans` removes).
+ */
+export function saveRecord(r: ContainerRecord, o: { durable?: boolean } = {}): void {
   r.command = [r.config.path, ...r.config.args].join(" ");
   r.volumes = r.mounts.filter((m) => m.type === "volume").map((m) => m.source);
   r.status = r.state.status;
   r.pid = r.state.pid;
-  writeDurable(recordPath(r.id), JSON.stringify(r, null, 1));
+  writeAtomic(recordPath(r.id), JSON.stringify(r, null, 1), o.durable ?? true);
 }
 
 export function loadRecord(id: string): ContainerRecord {

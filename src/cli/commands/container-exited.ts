@@ -1,12 +1,43 @@
 // Hidden: `berth __container-exited ID`, the monitor's exit command (the same pid as the
 // monitor, which is how the record tells the legitimate handler from a stale one).
-import { handleExit } from "../../engine/ops/exit.ts";
-import { moveToRootCgroup } from "../../engine/runtime.ts";
+// Usually there is nothing left to do: an attached `run` records the exit itself (and, with
+// --rm, removes the container) while this process starts. That case is decided from two files
+// without loading the engine or taking the container's lock (taking it would recreate the lock
+// file that `--rm` just removed).
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ContainerRecord } from "../../engine/model.ts";
+import { recordPath, runtimeRoot } from "../../engine/paths.ts";
+import { trace } from "../../sys/trace.ts";
+
+/** What handleExit would find without doing anything: no record and no runtime state, or a
+ *  record whose exit was already recorded (or that belongs to another monitor). Records are
+ *  replaced by rename, so reading one without the lock sees a whole version. */
+export function alreadyHandled(id: string, monitorPid: number): boolean {
+  let text: string;
+  try {
+    text = readFileSync(recordPath(id), "utf8");
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(join(runtimeRoot(), id));
+  }
+  try {
+    const st = (JSON.parse(text) as ContainerRecord).state;
+    return st.monitorPid !== monitorPid || (st.status !== "running" && st.status !== "paused");
+  } catch {
+    return false; // damaged: let the engine deal with it
+  }
+}
 
 export default async function exited(args: string[]): Promise<number> {
   const id = args[0];
-  if (!id) return 2;
-  moveToRootCgroup(process.pid);
+  if (!id || !/^[a-f0-9]{64}$/.test(id)) return 2;
+  trace("exited: modules loaded");
+  if (alreadyHandled(id, process.pid)) return 0;
+  const { handleExit } = await import("../../engine/ops/exit.ts");
+  const { moveToRootCgroup } = await import("../../engine/runtime.ts");
+  // The monitor left the container's cgroup right after clone (and `start` moved it to the
+  // roots); only if that did not happen must it leave now, or the cgroup cannot be removed.
+  if (readFileSync("/proc/self/cgroup", "utf8").includes(id)) moveToRootCgroup(process.pid);
   try {
     await handleExit(id, process.pid);
   } catch (e) {
@@ -15,4 +46,3 @@ export default async function exited(args: string[]): Promise<number> {
   }
   return 0;
 }
-

@@ -8,14 +8,14 @@ import { handleExit } from "../../engine/ops/exit.ts";
 import { startContainer } from "../../engine/ops/start.ts";
 import { parseSignal } from "../../engine/ops/stop.ts";
 import { killContainer as runtimeKill } from "../../runtime/ops/kill.ts";
-import { readExitFile, runtimeStore } from "../../engine/runtime.ts";
-import { loadRecord, tryLoadRecord } from "../../engine/store.ts";
+import { readExitFile, runtimeStore, warmCgroupAttach } from "../../engine/runtime.ts";
+import { tryLoadRecord } from "../../engine/store.ts";
 import { CONTAINER_FLAGS, containerOptions } from "./container-flags.ts";
 import { out, runError } from "./container-util.ts";
-import { dryRun } from "./container-dry-run.ts";
-import { removeContainer } from "../../engine/ops/remove.ts";
+import { trace } from "../../sys/trace.ts";
 
 export default async function run(args: string[]): Promise<number> {
+  trace("run: modules loaded");
   let o: ContainerOptions;
   let detach: boolean;
   let sigProxy: boolean;
@@ -29,13 +29,16 @@ export default async function run(args: string[]): Promise<number> {
     sigProxy = p.flags.get("sig-proxy") !== false;
     streams = list(p, "attach");
     if (str(p, "pull") && str(p, "pull") !== "missing") throw new UsageError(`--pull=${str(p, "pull")} is not supported (only "missing")`);
-    if (bool(p, "dry-run")) return await dryRun(o);
+    if (bool(p, "dry-run")) return await (await import("./container-dry-run.ts")).dryRun(o);
   } catch (e) {
     return runError(e, "run");
   }
   let id: string;
+  // the container's start will write cgroup.procs: the kernel's wait for that overlaps create
+  warmCgroupAttach();
   try {
     id = (await createContainer(o)).id;
+    trace("run: created");
   } catch (e) {
     return runError(e, "run");
   }
@@ -43,7 +46,7 @@ export default async function run(args: string[]): Promise<number> {
     try {
       await startContainer(id);
     } catch (e) {
-      if (o.autoRemove) await removeContainer(id, { force: true }).catch(() => undefined);
+      if (o.autoRemove) await removeQuietly(id);
       return runError(e, "run");
     }
     out(1, `${id}\n`);
@@ -56,22 +59,23 @@ export async function runAttached(id: string, o: Pick<ContainerOptions, "tty" | 
   const want = (s: string) => streams.length === 0 || streams.includes(s);
   let session: AttachSession | undefined;
   const tty = o.tty && process.stdin.isTTY;
+  let monitorPid: number;
   try {
-    await startContainer(id, {
+    ({ monitorPid } = (await startContainer(id, {
       beforeStart: async () => {
         session = await attach(id, (k, d) => {
           if (k === 1 && want("stdout")) out(1, d);
           else if (k === 2 && want("stderr")) out(2, d);
         });
       },
-    });
+    })).state);
   } catch (e) {
     session?.close();
-    if (o.autoRemove) await removeContainer(id, { force: true }).catch(() => undefined);
+    if (o.autoRemove) await removeQuietly(id);
     return runError(e, "run");
   }
+  trace("run: started");
   const s = session!;
-  const monitorPid = loadRecord(id).state.monitorPid;
   if (tty) {
     process.stdin.setRawMode(true);
     const resize = () => s.resize(process.stdout.rows ?? 24, process.stdout.columns ?? 80);
@@ -94,11 +98,20 @@ export async function runAttached(id: string, o: Pick<ContainerOptions, "tty" | 
       });
   }
   let code = await s.exit;
+  trace("run: exit frame");
   if (tty) process.stdin.setRawMode(false);
-  process.stdin.pause();
+  // process.stdin is made on first use, and that costs several ms: only if it was used
+  if (o.interactive || tty) process.stdin.pause();
   if (code === undefined) code = readExitFile(id)?.code ?? 125;
   // record the exit now (the monitor's exit command would too: whoever comes first does it);
   // restart policies stay with the exit command
   if (o.restart.name === "no" && tryLoadRecord(id)) await handleExit(id, monitorPid, false).catch(() => undefined);
+  trace("run: exit handled");
   return code;
+}
+
+/** A failed `run --rm` leaves nothing (remove.ts is loaded only then). */
+async function removeQuietly(id: string): Promise<void> {
+  const { removeContainer } = await import("../../engine/ops/remove.ts");
+  await removeContainer(id, { force: true }).catch(() => undefined);
 }

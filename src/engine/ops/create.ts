@@ -4,17 +4,22 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { findImage, imageConfig, layerDirs, normalizeReference, pullImage, rootfsMounts, type ImageRecord } from "../../image/index.ts";
-import { familiarString } from "../../image/reference.ts";
+// the image modules this needs, not image/index.ts: the registry client, push, save/load and
+// import are loaded only for a pull (module evaluation is a fair part of `run`'s start-up)
+import { findImage, imageConfig, layerDirs } from "../../image/manage.ts";
+import { familiarString, normalizeReference } from "../../image/reference.ts";
+import { rootfsMounts } from "../../image/snapshot.ts";
+import type { ImageRecord } from "../../image/store/images.ts";
 import { emitEvent } from "../events.ts";
 import type { ContainerOptions, ContainerRecord, MountOption } from "../model.ts";
 import { bundleDir, containerDir, containersDir, logPath, rootfsDir, seccompCacheDir } from "../paths.ts";
-import { ZERO_TIME } from "../runtime.ts";
+import { rememberSeccomp, ZERO_TIME } from "../runtime.ts";
 import { buildSpec, capabilities, resolveConfig, seccompProfile, validateSecurityOpts } from "../spec.ts";
 import { newId, removeContainerFiles, reserveName, reserveRandomName, saveRecord, tryContainerLock, unlock } from "../store.ts";
 import { existsInLayers } from "../user.ts";
 import type { Spec } from "../../runtime/spec.ts";
 import { compiledSeccomp } from "../../runtime/seccomp/cache.ts";
+import { trace } from "../../sys/trace.ts";
 
 export class ImageNotFoundError extends Error {
   override name = "ImageNotFoundError";
@@ -44,6 +49,7 @@ export async function ensureImage(ref: string, say: (line: string) => void): Pro
   say(`Unable to find image '${full}' locally`);
   if (!(await reachable(r.domain))) throw new ImageNotFoundError(`pull access denied for ${full}: registry ${r.domain} is not reachable`);
   try {
+    const { pullImage } = await import("../../image/pull.ts");
     const pulled = await pullImage(ref);
     say(`Status: Downloaded newer image for ${full}`);
     return pulled;
@@ -77,9 +83,11 @@ export async function prepare(o: ContainerOptions, hooks: CreateHooks = {}): Pro
   validateSecurityOpts(o);
   capabilities(o); // validates --cap-add/--cap-drop before anything is made
   if (o.init) throw new Error("--init is not supported yet (berth has no init process to inject)");
+  trace("engine create: options validated");
   const image = await ensureImage(o.image, hooks.say ?? ((l) => process.stderr.write(`${l}\n`)));
   const cfg = imageConfig(image.id).config ?? {};
   const layersTopFirst = layerDirs(image.id).reverse();
+  trace("engine create: image found, config read");
   const id = newId();
   const config = resolveConfig(o, cfg, layersTopFirst, id);
   const mounts: MountOption[] = o.mounts.map((m) => ({ ...m }));
@@ -115,6 +123,7 @@ export function specFor(rec: ContainerRecord, volumePaths: Map<string, string>):
 
 export async function createContainer(o: ContainerOptions, hooks: CreateHooks = {}): Promise<ContainerRecord> {
   const { rec, layersTopFirst } = await prepare(o, hooks);
+  trace("engine create: prepared");
   const id = rec.id;
   const dir = containerDir(id);
   mkdirSync(containersDir(), { recursive: true, mode: 0o711 });
@@ -124,6 +133,7 @@ export async function createContainer(o: ContainerOptions, hooks: CreateHooks = 
   mkdirSync(dir, { mode: 0o711 });
   try {
     rec.name = o.name ? (reserveName(o.name, id), o.name) : reserveRandomName(id);
+    trace("engine create: dir, lock, name");
     const volumePaths = await attachVolumes(rec, layersTopFirst);
     mkdirSync(rootfsDir(id), { recursive: true });
     mkdirSync(bundleDir(id), { recursive: true });
@@ -138,11 +148,17 @@ export async function createContainer(o: ContainerOptions, hooks: CreateHooks = 
       mkdirSync(p, { recursive: true, mode: 0o755 });
       chownSync(p, rec.config.uid, rec.config.gid);
     }
+    trace("engine create: files written");
     const spec = specFor(rec, volumePaths);
+    trace("engine create: spec built");
     // compile now: the first start of a profile pays for it here, not in `start`
-    if (spec.linux?.seccomp) compiledSeccomp(spec.linux.seccomp, seccompCacheDir());
+    const seccomp = spec.linux?.seccomp ? compiledSeccomp(spec.linux.seccomp, seccompCacheDir()) : undefined;
+    trace("engine create: seccomp compiled");
     writeFileSync(rec.specPath, JSON.stringify(spec));
-    saveRecord(rec);
+    // a --rm container's record need not survive a machine crash (see saveRecord)
+    saveRecord(rec, { durable: !o.autoRemove });
+    rememberSeccomp(id, { seccomp });
+    trace("engine create: spec and record saved");
   } catch (e) {
     removeContainerFiles(id, rec.name);
     throw e;

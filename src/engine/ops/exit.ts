@@ -7,8 +7,11 @@ import { sleep } from "../../runtime/ops/common.ts";
 import { emitEvent } from "../events.ts";
 import type { ContainerRecord } from "../model.ts";
 import { cleanupRuntime, destroy, markExited, oomKilled, readExitFile, runtimeStore } from "../runtime.ts";
-import { loadRecord, saveRecord, tryLoadRecord, withContainerLock } from "../store.ts";
+import { existsSync, rmSync } from "node:fs";
+import { containerDir } from "../paths.ts";
+import { lockPath, loadRecord, saveRecord, tryLoadRecord, withContainerLock } from "../store.ts";
 import { launch } from "./start.ts";
+import { trace } from "../../sys/trace.ts";
 
 const BACKOFF_START_MS = 100;
 const BACKOFF_MAX_MS = 60_000;
@@ -33,10 +36,14 @@ export function shouldRestart(rec: ContainerRecord, code: number): boolean {
 export async function handleExit(id: string, monitorPid: number, allowRestart = true): Promise<void> {
   let delay = 0;
   const proceed = await withContainerLock(id, async () => {
+    trace("exit: locked");
     const rec = tryLoadRecord(id);
     if (!rec) {
-      // removed while running (rm -f): only leftovers to clean
+      // removed while running (rm -f) or by the attached `run --rm`: only leftovers to clean,
+      // and the lock file that taking the lock just recreated (nothing else can want the lock
+      // of a container that is gone; a create in progress has its directory)
       if (runtimeStore().exists(id)) await cleanupRuntime({ id, network: undefined } as ContainerRecord);
+      if (!existsSync(containerDir(id))) rmSync(lockPath(id), { force: true });
       return false;
     }
     const st = rec.state;
@@ -45,7 +52,9 @@ export async function handleExit(id: string, monitorPid: number, allowRestart = 
     const code = ex?.code ?? 137;
     const finishedAt = ex?.at ?? new Date().toISOString();
     const oom = oomKilled(rec);
+    trace("exit: exit file, oom read");
     await cleanupRuntime(rec);
+    trace("exit: runtime cleaned");
     markExited(rec, code, finishedAt, oom);
     emitEvent({ type: "container", action: "die", id, attributes: { name: rec.name, image: rec.imageName, exitCode: String(code) } });
     if (allowRestart && shouldRestart(rec, code)) {
@@ -59,6 +68,7 @@ export async function handleExit(id: string, monitorPid: number, allowRestart = 
     }
     if (rec.options.autoRemove) await destroy(rec);
     else saveRecord(rec);
+    trace("exit: removed or saved");
     return false;
   });
   if (!proceed) return;

@@ -2,7 +2,7 @@
 // Runs under the container's lock; a caller that attaches (run, start -a) connects between
 // create and start through `beforeStart`, so no output is lost.
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { rootfsMounts } from "../../image/index.ts";
+import { rootfsMounts } from "../../image/snapshot.ts";
 import { StepError } from "../../runtime/helper.ts";
 import { createContainer } from "../../runtime/ops/create.ts";
 import { startContainer as runtimeStart } from "../../runtime/ops/start.ts";
@@ -12,9 +12,10 @@ import { procStart } from "../../runtime/state.ts";
 import { emitEvent } from "../events.ts";
 import { ConflictError, ExecError, type ContainerRecord } from "../model.ts";
 import { attachSocket, berthBinary, bundleDir, containerDir, exitFile, runDir, seccompCacheDir } from "../paths.ts";
-import { cleanupRuntime, moveToRootCgroup, observe, runtimeStore, ZERO_TIME } from "../runtime.ts";
+import { cleanupRuntime, moveToRootCgroup, observe, runtimeStore, takeSeccomp, warmCgroupAttach, ZERO_TIME } from "../runtime.ts";
 import { loadRecord, saveRecord, withContainerLock } from "../store.ts";
 import { mkdirSync } from "node:fs";
+import { trace } from "../../sys/trace.ts";
 
 export const EXIT_COMMAND = "__container-exited";
 export const HEALTH_COMMAND = "__container-health";
@@ -45,20 +46,25 @@ export function startContainer(id: string, o: StartOptions = {}): Promise<Contai
 }
 
 export async function launch(rec: ContainerRecord, o: StartOptions = {}): Promise<ContainerRecord> {
+  trace("engine start: locked, record loaded");
   const obs = observe(rec);
   if (obs.status === "paused") throw new ConflictError(`cannot start a paused container, try unpause instead`);
   if (obs.status === "running" && !obs.stale) return rec;
+  warmCgroupAttach();
   // whatever a killed start or a dead monitor left: processes, cgroup, runtime state
   await cleanupRuntime(rec);
   rmSync(exitFile(rec.id), { force: true });
+  trace("engine start: observed, leftovers cleaned");
   const id = rec.id;
   const dir = containerDir(id);
-  const spec = JSON.parse(readFileSync(`${bundleDir(id)}/config.json`, "utf8")) as Spec;
-  const profile = spec.linux?.seccomp;
-  const seccomp = profile ? compiledSeccomp(profile, seccompCacheDir()) : undefined;
+  // `run` hands over what its create just compiled; any other start reads the bundle
+  const fresh = takeSeccomp(id);
+  const profile = fresh ? undefined : (JSON.parse(readFileSync(`${bundleDir(id)}/config.json`, "utf8")) as Spec).linux?.seccomp;
+  const seccomp = fresh ? fresh.seccomp : profile ? compiledSeccomp(profile, seccompCacheDir()) : undefined;
   const overlay = rootfsMounts(rec.image, dir);
   if (overlay.options.length >= PAGE) throw new Error(`image ${rec.imageName} has too many layers (${overlay.lowerdirs.length}): the overlay mount options exceed ${PAGE} bytes`);
   mkdirSync(runDir(), { recursive: true, mode: 0o700 });
+  trace("engine start: spec, seccomp, overlay");
   const berth = berthBinary();
   const hc = rec.config.healthcheck;
   let created;
@@ -92,11 +98,17 @@ export async function launch(rec: ContainerRecord, o: StartOptions = {}): Promis
   rec.state.monitorPid = monitorPid;
   rec.state.monitorStart = procStart(monitorPid)?.start ?? 0;
   rec.state.pid = created.state.pid;
-  saveRecord(rec);
+  trace("engine start: monitor moved out of the cgroup");
+  // not durable: after a machine crash nothing runs, whatever the record says (see saveRecord)
+  saveRecord(rec, { durable: false });
+  trace("engine start: record saved (monitor)");
   try {
     if (rec.options.network !== "none" && rec.options.network !== "host") await setupNetwork(rec, created.state.pid);
+    trace("engine start: network");
     await o.beforeStart?.(rec);
+    trace("engine start: attached");
     await runtimeStart(runtimeStore(), id);
+    trace("engine start: started");
   } catch (e) {
     await cleanupRuntime(rec);
     rec.state.monitorPid = 0;
@@ -116,7 +128,8 @@ export async function launch(rec: ContainerRecord, o: StartOptions = {}): Promis
   if (o.restart) rec.state.restartCount++;
   else rec.state.manuallyStopped = false;
   if (hc) rec.state.health = { status: "starting", failingStreak: 0, log: rec.state.health?.log ?? [] };
-  saveRecord(rec);
+  saveRecord(rec, { durable: false });
+  trace("engine start: record saved (running)");
   emitEvent({ type: "container", action: "start", id, attributes: { name: rec.name, image: rec.imageName } });
   return rec;
 }
