@@ -11,6 +11,7 @@ import { dockerDefaultProfile } from "../runtime/seccomp/default-profile.ts";
 import type { Device, DeviceCgroup, Mount, Seccomp, Spec } from "../runtime/spec.ts";
 import type { ContainerOptions, ContainerRecord, ResolvedConfig } from "./model.ts";
 import { resolveUser } from "./user.ts";
+import { helperPath } from "../sys/paths.ts";
 
 export const DEFAULT_CAPS = [
   "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
@@ -22,6 +23,9 @@ export const DOCKER_MASKED_PATHS = [
   "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
 ];
 export const DOCKER_READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+
+/** where --init puts the reaper (Docker's path) */
+export const INIT_PATH = "/sbin/docker-init";
 
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -232,6 +236,8 @@ export function buildSpec(rec: ContainerRecord, ctx: SpecContext, seccomp: Secco
     const source = m.type === "volume" ? ctx.volumePaths.get(m.target) ?? m.source : m.source;
     mounts.push({ destination: m.target, type: "bind", source, options: ["rbind", m.propagation ?? "rprivate", ...(m.readOnly ? ["ro"] : [])] });
   }
+  // --init: the host's helper, in its reaper mode, as the container's pid 1 (Docker's docker-init)
+  if (o.init) mounts.push({ destination: INIT_PATH, type: "bind", source: helperPath(), options: ["rbind", "ro", "rprivate"] });
   const resources: NonNullable<NonNullable<Spec["linux"]>["resources"]> = {
     devices: priv ? [{ allow: true, access: "rwm" }] : DEVICE_RULES.map((r) => ({ ...r })),
   };
@@ -259,7 +265,7 @@ export function buildSpec(rec: ContainerRecord, ctx: SpecContext, seccomp: Secco
     process: {
       terminal: o.tty,
       user: { uid: c.uid, gid: c.gid, additionalGids: c.additionalGids },
-      args: [c.path, ...c.args],
+      args: o.init ? [INIT_PATH, "--init", "--", c.path, ...c.args] : [c.path, ...c.args],
       env: c.env,
       cwd: c.workingDir,
       capabilities: { bounding: caps, effective: caps, permitted: caps },

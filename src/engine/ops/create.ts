@@ -82,7 +82,6 @@ export interface CreateHooks {
 export async function prepare(o: ContainerOptions, hooks: CreateHooks = {}): Promise<{ image: ImageRecord; rec: ContainerRecord; layersTopFirst: string[] }> {
   validateSecurityOpts(o);
   capabilities(o); // validates --cap-add/--cap-drop before anything is made
-  if (o.init) throw new Error("--init is not supported yet (berth has no init process to inject)");
   trace("engine create: options validated");
   const image = await ensureImage(o.image, hooks.say ?? ((l) => process.stderr.write(`${l}\n`)));
   const cfg = imageConfig(image.id).config ?? {};
