@@ -54,7 +54,8 @@ export class RootFs implements ContainerFs {
     readonly label: string,
   ) {}
   private abs(rel: string): string {
-    return rel ? `${this.root === "/" ? "" : this.root}/${rel}` : this.root;
+    // "<root>/": /proc/<pid>/root itself is a (magic) symlink to the directory
+    return rel ? `${this.root === "/" ? "" : this.root}/${rel}` : this.root.endsWith("/") ? this.root : `${this.root}/`;
   }
   lstat(rel: string): Stats | undefined {
     return tryLstat(this.abs(rel));
