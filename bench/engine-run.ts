@@ -2,6 +2,8 @@
 // `podman run --rm --network=none` and `docker run --rm --network none` (when a daemon
 // answers), interleaved; then the resident memory of an idle container's monitor against
 // podman's conmon. Usage: sh scripts/build.sh && scripts/bun bench/engine-run.ts [rounds]
+// BERTH_BASELINE=/path/to/bin/berth adds another berth build (e.g. an older commit's, built in a
+// git worktree) as a contender, for a before/after under the same load.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,6 +43,18 @@ contenders[0]!.run = () => {
   const r = spawnSync(berth, ["run", "--rm", "--network", "none", "busybox", "true"], { env, stdio: "ignore" });
   if (r.status !== 0) throw new Error("berth run failed");
 };
+const baseline = process.env.BERTH_BASELINE;
+if (baseline) {
+  const benv = { ...process.env, BERTH_ROOT: join(work, "berth-baseline") };
+  run(baseline, ["import", "-c", 'CMD ["sh"]', tar, "busybox:latest"], benv);
+  contenders.push({
+    name: "berth run --rm (baseline)",
+    run: () => {
+      const r = spawnSync(baseline, ["run", "--rm", "--network", "none", "busybox", "true"], { env: benv, stdio: "ignore" });
+      if (r.status !== 0) throw new Error("baseline berth run failed");
+    },
+  });
+}
 if (have("runc")) contenders.push({ name: "runc run", run: (i) => sh("runc", ["--root", join(work, "runc"), "run", `r${i}`], { cwd: bundle }) });
 
 let podmanEnv: NodeJS.ProcessEnv | undefined;

@@ -16,6 +16,9 @@ import { trace } from "../../sys/trace.ts";
 
 export default async function run(args: string[]): Promise<number> {
   trace("run: modules loaded");
+  // The container's start writes cgroup.procs, and the kernel's first such write waits for an
+  // RCU grace period: begun now, on a worker thread, that wait overlaps parsing and create.
+  warmCgroupAttach();
   let o: ContainerOptions;
   let detach: boolean;
   let sigProxy: boolean;
@@ -34,8 +37,6 @@ export default async function run(args: string[]): Promise<number> {
     return runError(e, "run");
   }
   let id: string;
-  // the container's start will write cgroup.procs: the kernel's wait for that overlaps create
-  warmCgroupAttach();
   try {
     id = (await createContainer(o)).id;
     trace("run: created");
