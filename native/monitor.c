@@ -298,6 +298,17 @@ void monitor_run(const struct monitor_args *args) {
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
   int exited = 0, status = 0;
+  /* the child may have died before SIGCHLD was blocked (a missing program): its signal is
+   * gone, so look for it once now */
+  {
+    int st;
+    pid_t w;
+    while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+      if (w == A->child) {
+        exited = 1;
+        status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      }
+  }
   pid_t health_pid = -1;
   long long next_health = A->health_interval_ms > 0 ? now_ms() + A->health_interval_ms : -1;
   for (;;) {
@@ -327,6 +338,19 @@ void monitor_run(const struct monitor_args *args) {
       if (health_pid <= 0) health_pid = run_health();
       next_health = now_ms() + A->health_interval_ms;
     }
+    /* accept before reading output: a client that connected and then let the process go
+     * (attach, then start) must get its first bytes */
+    if (i_listen >= 0 && (p[i_listen].revents & POLLIN)) {
+      int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+      int slot = -1;
+      for (int c = 0; c < MAX_CLIENTS && fd >= 0; c++)
+        if (clients[c].fd < 0) {
+          slot = c;
+          break;
+        }
+      if (slot < 0 && fd >= 0) close(fd);
+      if (slot >= 0) clients[slot] = (struct client){.fd = fd};
+    }
     struct stream *streams[2] = {&out, &err};
     int idx[2] = {i_out, i_err};
     for (int k = 0; k < 2; k++) {
@@ -341,17 +365,6 @@ void monitor_run(const struct monitor_args *args) {
         continue;
       }
       consume(streams[k], buf, (size_t)n);
-    }
-    if (i_listen >= 0 && (p[i_listen].revents & POLLIN)) {
-      int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-      int slot = -1;
-      for (int c = 0; c < MAX_CLIENTS && fd >= 0; c++)
-        if (clients[c].fd < 0) {
-          slot = c;
-          break;
-        }
-      if (slot < 0 && fd >= 0) close(fd);
-      if (slot >= 0) clients[slot] = (struct client){.fd = fd};
     }
     for (int c = 0; c < MAX_CLIENTS; c++)
       if (i_cl[c] >= 0 && (p[i_cl[c]].revents & (POLLIN | POLLHUP | POLLERR))) client_input(&clients[c]);

@@ -40,6 +40,9 @@ export function compileExecPlan(proc: Process, ctx: ExecContext): Plan {
   b.stdioBeforeClone(proc, mon, ctx.consoleSocket);
   if (types.has("pid")) P("SETNS", [nsPath("pid"), NS_CLONE_FLAG.pid!], `join the pid namespace of ${ctx.pid} (for the child)`);
   b.cloneWith(0, "clone (the child is born in the container's pid namespace)");
+  // Back to our own pid namespace for later children: with another one pending, the kernel
+  // refuses to create threads, and the monitor's exit command (Bun) needs them.
+  if (types.has("pid")) b.Q("SETNS", ["/proc/self/ns/pid", NS_CLONE_FLAG.pid!], "return to our own pid namespace for later children");
   b.parentAfterClone(proc, ctx.mode, mon, ctx.leaveCgroup);
 
   C("DUMPABLE", [0], "stay non-dumpable until exec");
