@@ -1,5 +1,8 @@
 // Benchmark helpers: interleaved runs of several commands, medians, ratios.
 import { spawnSync } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface Contender {
   name: string;
@@ -9,9 +12,19 @@ export interface Contender {
   teardown?: () => void;
 }
 
+const errFile = join(tmpdir(), `berth-bench-stderr-${process.pid}`);
+
+/** Run a command, its stderr to a file: a pipe would be inherited by a created container's
+ *  init and keep spawnSync waiting until that container exits. */
 export function sh(cmd: string, args: string[], opts: { cwd?: string } = {}): void {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
+  const fd = openSync(errFile, "w");
+  let r;
+  try {
+    r = spawnSync(cmd, args, { cwd: opts.cwd, stdio: ["ignore", "ignore", fd] });
+  } finally {
+    closeSync(fd);
+  }
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}): ${readFileSync(errFile, "utf8")}`);
 }
 
 export function median(xs: number[]): number {

@@ -1,9 +1,10 @@
 // `berth-runtime run` vs `runc run` of the same busybox bundle running /bin/true,
 // interleaved in one run. Usage: scripts/bun bench/runtime-run.ts [rounds]
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defaultSpec } from "../src/runtime/default-spec.ts";
+import { dockerDefaultProfile } from "../src/runtime/seccomp/default-profile.ts";
 import { busyboxRootfs } from "../test/fixtures/images.ts";
 import { have, interleave, report, sh, type Contender } from "./lib.ts";
 
@@ -20,6 +21,16 @@ const contenders: Contender[] = [
 ];
 if (have("runc")) contenders.push({ name: "runc run", run: (i) => sh("runc", ["--root", join(work, "runc"), "run", `r${i}`], { cwd: bundle }) });
 if (have("crun")) contenders.push({ name: "crun run", run: (i) => sh("crun", ["--root", join(work, "crun"), "run", `c${i}`], { cwd: bundle }) });
+
+// the same run with Docker's default seccomp profile (compiled once, then cached)
+const seccompBundle = join(work, "bundle-seccomp");
+mkdirSync(seccompBundle);
+symlinkSync(join(bundle, "rootfs"), join(seccompBundle, "rootfs"));
+writeFileSync(join(seccompBundle, "config.json"), JSON.stringify({ ...spec, linux: { ...spec.linux, seccomp: dockerDefaultProfile(spec.process!.capabilities!.bounding!) } }));
+const seccompRuns: Contender[] = [
+  { name: "berth-runtime run, no seccomp", run: (i) => sh(join(repo, "bin/berth-runtime"), ["--root", join(work, "berth-s0"), "run", `s${i}`], { cwd: bundle }) },
+  { name: "berth-runtime run, docker seccomp", run: (i) => sh(join(repo, "bin/berth-runtime"), ["--root", join(work, "berth-s1"), "run", `s${i}`], { cwd: seccompBundle }) },
+];
 
 // create + start + delete of a container whose process exits at once
 const lifecycle = (name: string, bin: string, dir: string): Contender => ({
@@ -40,6 +51,9 @@ try {
   console.log("");
   const t2 = interleave(cycle, rounds);
   console.log(report(`create + start + delete, /bin/true (${rounds} interleaved rounds)`, t2, have("runc") ? "runc create+start+delete" : cycle[0]!.name));
+  console.log("");
+  const t3 = interleave(seccompRuns, rounds);
+  console.log(report(`seccomp: Docker's default profile vs none (${rounds} interleaved rounds)`, t3, "berth-runtime run, no seccomp"));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -65,3 +65,14 @@ describe("seccomp cache", () => {
     });
   });
 });
+
+describe("cache key fingerprint", () => {
+  it("SYSCALL_TABLES_HASH matches the committed tables (run scripts/gen-syscalls.ts after editing them)", async () => {
+    const { createHash } = await import("node:crypto");
+    const { readFileSync } = await import("node:fs");
+    const { SYSCALL_TABLES_HASH } = await import("../src/runtime/seccomp/syscalls-hash.ts");
+    const dir = `${import.meta.dir}/../src/runtime/seccomp`;
+    const srcs = ["x86_64", "x86", "x32"].map((a) => readFileSync(`${dir}/syscalls-${a}.ts`, "utf8"));
+    assert.equal(createHash("sha256").update(srcs.join("\0")).digest("hex"), SYSCALL_TABLES_HASH);
+  });
+});
