@@ -179,3 +179,15 @@ describe("config validation", () => {
     assert.throws(() => parseSpec("{", "x/config.json"), /x\/config\.json is not valid JSON/);
   });
 });
+
+describe("start's wait on the exec fifo", () => {
+  it("succeeds when the init was released, ran and exited between two reads", async () => {
+    const { awaitRelease } = await import("../src/runtime/ops/start.ts");
+    const reads = [false, true]; // empty on the first read; the byte is there on the re-read
+    await awaitRelease(() => reads.shift() ?? false, () => false, "c1");
+  });
+  it("fails when the init died and the fifo is empty", async () => {
+    const { awaitRelease } = await import("../src/runtime/ops/start.ts");
+    await assert.rejects(awaitRelease(() => false, () => false, "c1"), /exited before it could be started/);
+  });
+});

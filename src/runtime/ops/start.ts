@@ -28,18 +28,15 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
   const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(1);
-    for (let i = 0; ; i++) {
-      let n = 0;
+    const readByte = (): boolean => {
       try {
-        n = readSync(fd, buf, 0, 1, null);
+        return readSync(fd, buf, 0, 1, null) === 1;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+        return false;
       }
-      if (n === 1) break;
-      if (!isAlive(s)) throw new Error(`container ${id} exited before it could be started`);
-      if (i > 10_000) throw new Error(`container ${id} did not respond on its exec fifo`);
-      await sleep(i < 100 ? 0 : 1);
-    }
+    };
+    await awaitRelease(readByte, () => isAlive(s), id);
   } finally {
     closeSync(fd);
   }
@@ -50,5 +47,20 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
     } catch (e) {
       warn((e as Error).message);
     }
+  }
+}
+
+/** Wait for the init's byte on the exec fifo. A short-lived program can be released, run and
+ *  exit between two reads: it is gone, but its byte is in the fifo. Only an empty fifo after
+ *  the init died means it died before start. */
+export async function awaitRelease(readByte: () => boolean, alive: () => boolean, id: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (readByte()) return;
+    if (!alive()) {
+      if (readByte()) return;
+      throw new Error(`container ${id} exited before it could be started`);
+    }
+    if (i > 10_000) throw new Error(`container ${id} did not respond on its exec fifo`);
+    await sleep(i < 100 ? 0 : 1);
   }
 }
