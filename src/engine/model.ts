@@ -33,6 +33,14 @@ export interface HealthOptions {
   retries?: number;
 }
 
+/** One network a container joins (`--network`, `network connect`). */
+export interface NetworkEndpointOption {
+  network: string;
+  ip?: string;
+  aliases?: string[];
+  mac?: string;
+}
+
 /** The user-facing options of `berth create/run`, as parsed from the flags. */
 export interface ContainerOptions {
   image: string;
@@ -61,8 +69,18 @@ export interface ContainerOptions {
   securityOpt: string[];
   init: boolean;
   restart: RestartPolicy;
-  /** "none" | "host" | "bridge" | a network name */
+  /** "none" | "host" | "bridge" | "container:NAME|ID" | a network name (the first --network) */
   network: string;
+  /** bridge-type networks to attach, in order (the first gets --ip, --network-alias, --mac-address);
+   *  undefined = [{ network }] (records written before these flags existed) */
+  networks?: NetworkEndpointOption[];
+  /** --dns, --dns-search, --dns-option, --add-host */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  extraHosts?: string[];
+  /** -P: publish the image's EXPOSEd ports on free host ports */
+  publishAll?: boolean;
   publish: string[];
   labels: Record<string, string>;
   stopSignal?: string;

@@ -1,7 +1,7 @@
 // Container endpoints: CNI ADD/DEL for each attachment, the per-container state DEL needs (written
 // ahead of and after every plugin), DNS names, published ports, and the container's hosts and
 // resolv.conf. Every function here runs under the network lock.
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../image/store/atomic.ts";
 import { addChain, checkChain, delChain } from "./cni/chain.ts";
@@ -138,9 +138,15 @@ export function attachResult(s: ContainerNetState): AttachResult {
   return { networks, ports, hostsEntries: hostsLines({ ip: primary, hostname: s.hostname, extra }), resolvConf: renderResolvConf(rc) };
 }
 
+/** Rewrite the container's files. In place when they exist: the container bind-mounted them
+ *  before its network was set up, and a rename would leave it looking at the old inode. */
 function writeFiles(s: ContainerNetState, r: AttachResult): void {
-  if (s.hostsPath) writeFileAtomic(s.hostsPath, r.hostsEntries.join("\n") + "\n", 0o644, false);
-  if (s.resolvConfPath) writeFileAtomic(s.resolvConfPath, r.resolvConf, 0o644, false);
+  const put = (path: string, text: string) => {
+    if (existsSync(path)) writeFileSync(path, text);
+    else writeFileAtomic(path, text, 0o644, false);
+  };
+  if (s.hostsPath) put(s.hostsPath, r.hostsEntries.join("\n") + "\n");
+  if (s.resolvConfPath) put(s.resolvConfPath, r.resolvConf);
 }
 
 // ---- attach / detach one network
@@ -331,8 +337,16 @@ export async function checkLocked(id: string): Promise<void> {
  * Remove everything of containers not in `live`: their endpoints (CNI DEL with the saved results),
  * then what no record explains: pinned namespaces, DNS entries, host-local leases, idle resolvers.
  */
-export async function reconcileLocked(live: Set<string>): Promise<string[]> {
+export async function reconcileLocked(liveIds: Set<string> | ((id: string) => boolean)): Promise<string[]> {
   const errors: string[] = [];
+  const memo = new Map<string, boolean>();
+  const isLive = (id: string): boolean => {
+    if (typeof liveIds !== "function") return liveIds.has(id);
+    let v = memo.get(id);
+    if (v === undefined) memo.set(id, (v = liveIds(id)));
+    return v;
+  };
+  const live = { has: isLive };
   for (const s of loadEndpoints()) {
     if (live.has(s.id)) continue;
     try {
@@ -354,6 +368,8 @@ export async function reconcileLocked(live: Set<string>): Promise<string[]> {
       if (Object.keys(f.endpoints).length === 0 && resolverPid(n.name)) stopResolver(n.name);
     }
     // host-local leases: files named after the address whose first line is the container ID
+    // (not the default bridge's: they are shared with other state roots, whose containers this one does not know)
+    if (n.isDefault) continue;
     const leases = join(ipamDir(n.name), n.name);
     if (existsSync(leases)) {
       for (const f of readdirSync(leases)) {

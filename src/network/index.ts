@@ -22,6 +22,8 @@ import {
   type ContainerNetworkSpec,
 } from "./endpoint.ts";
 import { ensurePredefined } from "./networks.ts";
+import { CNI_VERSION } from "./cni/config.ts";
+import { execPlugin } from "./cni/exec.ts";
 import { loadEndpoints, withNetLock } from "./store.ts";
 import type { AttachResult, NetworkAttachment } from "./types.ts";
 
@@ -55,6 +57,8 @@ export {
 } from "./specs.ts";
 export { CniError } from "./cni/exec.ts";
 export { PortAllocatedError } from "./ports.ts";
+export { pinPath } from "./netns.ts";
+export { networkStateIds } from "./state-ids.ts";
 
 /**
  * Attach a container to its networks (CNI ADD: loopback, then bridge → tuning → firewall → portmap
@@ -86,8 +90,13 @@ export function teardownContainerNetwork(id: string): Promise<void> {
  * then remove what no state explains (netns pins, DNS entries, host-local leases, idle resolvers).
  * Returns the teardown errors (already retried next time), [] when all is clean.
  */
-export function reconcileNetworks(liveIds: Set<string>): Promise<string[]> {
+export function reconcileNetworks(liveIds: Set<string> | ((id: string) => boolean)): Promise<string[]> {
   return withNetLock(() => reconcileLocked(liveIds));
+}
+
+/** Bring up `lo` in a namespace (--network none): the CNI loopback plugin, no state kept. */
+export async function loopbackUp(id: string, netnsPath: string): Promise<void> {
+  await execPlugin("ADD", { cniVersion: CNI_VERSION, name: "loopback", type: "loopback" }, { containerId: id, netns: netnsPath, ifname: "lo" });
 }
 
 /** `network connect`: attach a running container (one that went through setup) to one more network. */
@@ -109,6 +118,11 @@ export function checkContainerNetwork(id: string): Promise<void> {
 export function containerNetwork(id: string): AttachResult | undefined {
   const s = loadState(id);
   return s ? attachResult(s) : undefined;
+}
+
+/** The netns path a container's network was set up with (undefined: no network state). */
+export function endpointNetnsPath(id: string): string | undefined {
+  return loadState(id)?.netnsPath;
 }
 
 /** Containers with network state, by ID: name and the networks they are on (for `network inspect` and connect by name). */

@@ -24,6 +24,12 @@ export const networkDir = (name: string): string => join(netRoot(), name);
 export const networkFile = (name: string): string => join(networkDir(name), "network.json");
 export const conflistFile = (name: string): string => join(networkDir(name), "cni.conflist");
 export const ipamDir = (name: string): string => join(networkDir(name), "ipam");
+/**
+ * host-local's dataDir for the default bridge. Its Linux bridge (berth0) is one per host while
+ * state roots (BERTH_ROOT) may be many, so its leases live in one host-wide place, under /run
+ * (leases die with the interfaces at reboot): two roots never hand out the same address.
+ */
+export const sharedIpamDir = (subnet: string): string => join(process.env.BERTH_RUN_DIR ?? "/run/berth", "cni-ipam", `bridge-${subnet.replace(/[./]/g, "-")}`);
 export const namesFile = (name: string): string => join(networkDir(name), "names.json");
 export const resolverPidFile = (name: string): string => join(networkDir(name), "resolver.pid");
 export const resolverLogFile = (name: string): string => join(networkDir(name), "resolver.log");

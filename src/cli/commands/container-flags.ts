@@ -3,7 +3,31 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { bool, int, list, str, UsageError, type FlagDef, type Parsed } from "../flags.ts";
-import type { ContainerOptions, HealthOptions, MountOption, RestartPolicy } from "../../engine/model.ts";
+import type { ContainerOptions, HealthOptions, MountOption, NetworkEndpointOption, RestartPolicy } from "../../engine/model.ts";
+import { networkModeFromFlags, NetworkSpecError, parseAddHost, parseDnsServers, parsePortSpec } from "../../network/specs.ts";
+
+/** --network (repeatable), --ip, --network-alias, --mac-address: the mode name and the networks to join. */
+function networkFlags(p: Parsed): { network: string; networks?: NetworkEndpointOption[] } {
+  const values = list(p, "network").map((v) => (v === "default" ? "bridge" : v));
+  try {
+    const mode = networkModeFromFlags({ network: values, ip: str(p, "ip"), aliases: list(p, "network-alias"), mac: str(p, "mac-address") });
+    if (mode.kind === "none" || mode.kind === "host") return { network: mode.kind };
+    if (mode.kind === "container") return { network: `container:${mode.container}` };
+    return { network: mode.attachments[0]!.network, networks: mode.attachments };
+  } catch (e) {
+    if (e instanceof NetworkSpecError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function validated<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof NetworkSpecError) throw new UsageError(e.message);
+    throw e;
+  }
+}
 
 export const CONTAINER_FLAGS: FlagDef[] = [
   { name: "detach", short: "d", kind: "bool" },
@@ -33,8 +57,16 @@ export const CONTAINER_FLAGS: FlagDef[] = [
   { name: "security-opt", kind: "list" },
   { name: "init", kind: "bool" },
   { name: "restart", kind: "string" },
-  { name: "network", aliases: ["net"], kind: "string" },
+  { name: "network", aliases: ["net"], kind: "list" },
+  { name: "ip", kind: "string" },
+  { name: "network-alias", aliases: ["net-alias"], kind: "list" },
+  { name: "mac-address", kind: "string" },
+  { name: "dns", kind: "list" },
+  { name: "dns-search", kind: "list" },
+  { name: "dns-option", aliases: ["dns-opt"], kind: "list" },
+  { name: "add-host", kind: "list" },
   { name: "publish", short: "p", kind: "list" },
+  { name: "publish-all", short: "P", kind: "bool" },
   { name: "label", short: "l", kind: "list" },
   { name: "stop-signal", kind: "string" },
   { name: "stop-timeout", kind: "int" },
@@ -191,7 +223,13 @@ export function containerOptions(p: Parsed, image: string, cmd: string[]): Conta
   const swap = str(p, "memory-swap");
   const cpus = str(p, "cpus");
   if (cpus !== undefined && !(Number(cpus) > 0)) throw new UsageError(`invalid argument "${cpus}" for "--cpus" flag: failed to parse ${cpus} as a rational number`);
-  const network = str(p, "network") ?? "bridge";
+  const net = networkFlags(p);
+  const publish = list(p, "publish");
+  validated(() => publish.forEach(parsePortSpec));
+  const dns = list(p, "dns");
+  validated(() => parseDnsServers(dns));
+  const extraHosts = list(p, "add-host");
+  validated(() => extraHosts.forEach(parseAddHost));
   const restart = parseRestart(str(p, "restart"));
   const autoRemove = bool(p, "rm");
   if (autoRemove && restart.name !== "no") throw new UsageError("conflicting options: cannot specify both --restart and --rm");
@@ -211,8 +249,8 @@ export function containerOptions(p: Parsed, image: string, cmd: string[]): Conta
     securityOpt: list(p, "security-opt"),
     init: bool(p, "init"),
     restart,
-    network: network === "default" ? "bridge" : network,
-    publish: list(p, "publish"),
+    network: net.network,
+    publish,
     labels,
     noHealthcheck: bool(p, "no-healthcheck"),
     mounts: [...list(p, "volume").map(parseVolume), ...list(p, "mount").map(parseMount), ...list(p, "tmpfs").map(parseTmpfs)],
@@ -236,9 +274,18 @@ export function containerOptions(p: Parsed, image: string, cmd: string[]): Conta
   set("stopSignal", str(p, "stop-signal"));
   set("stopTimeout", int(p, "stop-timeout"));
   if (Object.keys(health).length) o.health = health;
+  if (net.networks) o.networks = net.networks;
+  if (dns.length) o.dns = dns;
+  if (list(p, "dns-search").length) o.dnsSearch = list(p, "dns-search");
+  if (list(p, "dns-option").length) o.dnsOptions = list(p, "dns-option");
+  if (extraHosts.length) o.extraHosts = extraHosts;
+  if (bool(p, "publish-all")) o.publishAll = true;
   if (o.workdir !== undefined && !isAbsolute(o.workdir)) throw new UsageError(`the working directory '${o.workdir}' is invalid, it needs to be an absolute path`);
-  if (o.publish.length && (o.network === "none" || o.network === "host")) {
-    if (o.network === "none") throw new UsageError("conflicting options: port publishing and the container type network mode");
+  if (o.publish.length && (o.network === "none" || o.network.startsWith("container:"))) {
+    throw new UsageError("conflicting options: port publishing and the container type network mode");
+  }
+  if (o.network.startsWith("container:") && (o.hostname !== undefined || o.dns || o.extraHosts)) {
+    throw new UsageError("conflicting options: hostname, dns and add-host cannot be used with --network container:");
   }
   return o;
 }

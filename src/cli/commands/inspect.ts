@@ -5,6 +5,7 @@ import type { ContainerRecord } from "../../engine/model.ts";
 import { current, type Observed } from "../../engine/runtime.ts";
 import { attachSocket } from "../../engine/paths.ts";
 import { renderTemplate } from "./image-util.ts";
+import { networkSettings, portBindings } from "./network-settings.ts";
 import { daemonError, out, resolveId, errText } from "./container-util.ts";
 
 function restartPolicy(rec: ContainerRecord) {
@@ -21,8 +22,6 @@ export function inspectDoc(rec: ContainerRecord, obs: Observed): Record<string, 
     ? { Status: st.health.status, FailingStreak: st.health.failingStreak, Log: st.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })) }
     : undefined;
   const binds = o.mounts.filter((m) => m.type === "bind" || (m.type === "volume" && m.source)).map((m) => `${m.source}:${m.target}${m.readOnly ? ":ro" : ""}`);
-  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const p of rec.network?.ports ?? []) (portBindings[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIP, HostPort: String(p.hostPort) });
   return {
     Id: rec.id,
     Created: rec.created,
@@ -58,7 +57,12 @@ export function inspectDoc(rec: ContainerRecord, obs: Observed): Record<string, 
       Binds: binds.length ? binds : null,
       LogConfig: { Type: "json-file", Config: { "max-size": String(o.logMaxSize), "max-file": String(o.logMaxFiles) } },
       NetworkMode: o.network === "bridge" ? "bridge" : o.network,
-      PortBindings: portBindings,
+      PortBindings: portBindings(rec),
+      PublishAllPorts: !!o.publishAll,
+      Dns: o.dns ?? [],
+      DnsOptions: o.dnsOptions ?? [],
+      DnsSearch: o.dnsSearch ?? [],
+      ExtraHosts: o.extraHosts ?? null,
       RestartPolicy: restartPolicy(rec),
       AutoRemove: o.autoRemove,
       CapAdd: o.capAdd.length ? o.capAdd : null,
@@ -112,14 +116,7 @@ export function inspectDoc(rec: ContainerRecord, obs: Observed): Record<string, 
       StopSignal: c.stopSignal,
       ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
     },
-    NetworkSettings: {
-      Bridge: "",
-      SandboxID: "",
-      Ports: portBindings,
-      SandboxKey: obs.pid ? `/proc/${obs.pid}/ns/net` : "",
-      IPAddress: rec.network?.ipAddress ?? "",
-      Networks: o.network === "none" || o.network === "host" ? { [o.network]: { IPAddress: "", NetworkID: o.network } } : { [o.network]: { IPAddress: rec.network?.ipAddress ?? "" } },
-    },
+    NetworkSettings: networkSettings(rec, obs),
     AttachSocket: attachSocket(rec.id),
   };
 }

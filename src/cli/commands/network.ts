@@ -2,10 +2,13 @@
 // `network __resolver NAME` that runs a network's DNS resolver process (see src/network/dns).
 // Docker's JSON shapes live here, built from the network layer's records.
 import { bool, list, parseFlags, str, UsageError } from "../flags.ts";
+import { connectNetwork, disconnectNetwork, reconcileContainerNetworks } from "../../engine/network.ts";
+import { resolveId } from "../../engine/store.ts";
+import { NoSuchContainerError } from "../../engine/model.ts";
 import {
   connectContainer,
-  createNetwork,
   disconnectContainer,
+  createNetwork,
   findNetwork,
   listNetworks,
   networkEndpoints,
@@ -116,14 +119,22 @@ function matches(n: NetworkRecord, filters: string[]): boolean {
   });
 }
 
-/** A container ID from what `network connect/disconnect` got: an ID, ID prefix or name of a container with network state. */
-function resolveContainer(ref: string): string {
+/**
+ * What `network connect/disconnect` got: a container berth's engine knows (name, ID, prefix), or
+ * else a namespace with network state only (the network layer used on its own).
+ */
+function resolveContainer(ref: string): { id: string; engine: boolean } {
+  try {
+    return { id: resolveId(ref.replace(/^\//, "")), engine: true };
+  } catch (e) {
+    if (!(e instanceof NoSuchContainerError)) throw e;
+  }
   const eps = networkEndpoints();
-  const hit = eps.find((e) => e.id === ref) ?? eps.find((e) => e.name === ref || e.name === ref.replace(/^\//, ""));
-  if (hit) return hit.id;
-  const pre = eps.filter((e) => e.id.startsWith(ref));
-  if (pre.length === 1) return pre[0]!.id;
-  throw new Error(pre.length > 1 ? `multiple containers match ${ref}` : `No such container: ${ref} (or it has no network set up by berth)`);
+  const hit = eps.find((x) => x.id === ref) ?? eps.find((x) => x.name === ref.replace(/^\//, ""));
+  if (hit) return { id: hit.id, engine: false };
+  const pre = eps.filter((x) => x.id.startsWith(ref));
+  if (pre.length === 1) return { id: pre[0]!.id, engine: false };
+  throw new Error(pre.length > 1 ? `multiple containers match ${ref}` : `No such container: ${ref}`);
 }
 
 async function create(argv: string[]): Promise<number> {
@@ -163,6 +174,7 @@ async function ls(argv: string[]): Promise<number> {
     { name: "format", kind: "string" },
   ]);
   if (p.args.length) throw new UsageError('"network ls" accepts no arguments.');
+  await reconcileContainerNetworks().catch(() => undefined);
   const nets = (await listNetworks()).filter((n) => matches(n, list(p, "filter")));
   const trunc = !bool(p, "no-trunc");
   const id = (n: NetworkRecord) => (trunc ? n.id.slice(0, 12) : n.id);
@@ -216,6 +228,7 @@ async function inspect(argv: string[]): Promise<number> {
 async function rm(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [{ name: "force", short: "f", kind: "bool" }]);
   if (p.args.length === 0) throw new UsageError('"network rm" requires at least 1 argument.');
+  await reconcileContainerNetworks().catch(() => undefined);
   let code = 0;
   for (const ref of p.args) {
     try {
@@ -258,6 +271,7 @@ async function prune(argv: string[]): Promise<number> {
     }
     if (!/^y(es)?$/i.test(answer.trim())) return 0;
   }
+  await reconcileContainerNetworks().catch(() => undefined);
   const removed = await pruneNetworks((n) => preds.every((f) => f(n)));
   if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n.name}\n`).join("")}\n`);
   return 0;
@@ -279,7 +293,9 @@ async function connect(argv: string[]): Promise<number> {
   const aliases = list(p, "alias").map(parseAlias);
   if (aliases.length) a.aliases = aliases;
   try {
-    await connectContainer(resolveContainer(p.args[1]!), a);
+    const c = resolveContainer(p.args[1]!);
+    if (c.engine) await connectNetwork(c.id, a);
+    else await connectContainer(c.id, a);
   } catch (e) {
     return fail(e);
   }
@@ -290,7 +306,9 @@ async function disconnect(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [{ name: "force", short: "f", kind: "bool" }]);
   if (p.args.length !== 2) throw new UsageError('"network disconnect" requires exactly 2 arguments.\nUsage:  berth network disconnect [OPTIONS] NETWORK CONTAINER');
   try {
-    await disconnectContainer(resolveContainer(p.args[1]!), p.args[0]!);
+    const c = resolveContainer(p.args[1]!);
+    if (c.engine) await disconnectNetwork(c.id, p.args[0]!);
+    else await disconnectContainer(c.id, p.args[0]!);
   } catch (e) {
     return fail(e);
   }

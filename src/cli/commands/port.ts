@@ -1,6 +1,7 @@
 // berth port CONTAINER [PRIVATE_PORT[/PROTO]]
 import { parseFlags } from "../flags.ts";
 import { loadRecord } from "../../engine/store.ts";
+import { current } from "../../engine/runtime.ts";
 import { daemonError, out, resolveId } from "./container-util.ts";
 
 export default async function port(args: string[]): Promise<number> {
@@ -8,13 +9,11 @@ export default async function port(args: string[]): Promise<number> {
     const p = parseFlags(args, []);
     if (p.args.length < 1 || p.args.length > 2) throw new Error("\"berth port\" requires 1 or 2 arguments.");
     const rec = loadRecord(resolveId(p.args[0]!));
-    let ports = rec.network?.ports ?? [];
-    try {
-      const net = await import("../../network/index.ts");
-      ports = net.containerNetwork(rec.id)?.ports ?? ports;
-    } catch {
-      /* no network state */
-    }
+    // only a running container has published ports (the ones chosen at its start)
+    const cur = await current(rec.id);
+    const running = cur?.obs.status === "running" || cur?.obs.status === "paused";
+    const net = await import("../../network/index.ts");
+    const ports = running ? (net.containerNetwork(rec.id)?.ports ?? []) : [];
     const want = p.args[1];
     if (want) {
       const [n, proto = "tcp"] = want.split("/");

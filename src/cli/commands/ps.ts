@@ -3,6 +3,7 @@ import { bool, int, list, parseFlags, str } from "../flags.ts";
 import type { ContainerRecord } from "../../engine/model.ts";
 import { current, reapOrphans, type Observed } from "../../engine/runtime.ts";
 import { containerIds } from "../../engine/store.ts";
+import { endpointOptions, netMode, reconcileContainerNetworks } from "../../engine/network.ts";
 import { ago, formatRows, tabulate } from "./image-util.ts";
 import { commandText, portsText, statusText } from "./container-view.ts";
 import { daemonError, out } from "./container-util.ts";
@@ -55,6 +56,7 @@ export default async function ps(args: string[]): Promise<number> {
   }
   try {
     await reapOrphans();
+    await reconcileContainerNetworks().catch(() => undefined);
     const rows: Row[] = [];
     for (const id of containerIds()) {
       const cur = await current(id).catch(() => undefined);
@@ -87,7 +89,7 @@ export default async function ps(args: string[]): Promise<number> {
         Names: r.rec.name,
         Labels: Object.entries(r.rec.labels).map(([k, v]) => `${k}=${v}`).join(","),
         Mounts: r.rec.mounts.map((m) => (m.type === "volume" ? m.source : m.source || m.target)).join(","),
-        Networks: r.rec.options.network,
+        Networks: netMode(r.rec.options) === "bridge" ? endpointOptions(r.rec.options).map((n) => n.network).join(",") : r.rec.options.network,
         Size: "0B",
       };
     });

@@ -2,6 +2,7 @@
 import { bool, parseFlags } from "../flags.ts";
 import { removeContainer } from "../../engine/ops/remove.ts";
 import { daemonError, eachContainer } from "./container-util.ts";
+import { reconcileContainerNetworks } from "../../engine/network.ts";
 
 export default async function rm(args: string[]): Promise<number> {
   let p;
@@ -15,5 +16,8 @@ export default async function rm(args: string[]): Promise<number> {
   } catch (e) {
     return daemonError(e);
   }
-  return eachContainer(p.args, (id) => removeContainer(id, { force: bool(p, "force"), volumes: bool(p, "volumes") }));
+  const code = await eachContainer(p.args, (id) => removeContainer(id, { force: bool(p, "force"), volumes: bool(p, "volumes") }));
+  // what crashed berth processes left of other containers' networks
+  await reconcileContainerNetworks().catch(() => undefined);
+  return code;
 }

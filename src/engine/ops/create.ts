@@ -83,6 +83,7 @@ export async function prepare(o: ContainerOptions, hooks: CreateHooks = {}): Pro
   validateSecurityOpts(o);
   capabilities(o); // validates --cap-add/--cap-drop before anything is made
   trace("engine create: options validated");
+  await checkNetworkOptions(o);
   const image = await ensureImage(o.image, hooks.say ?? ((l) => process.stderr.write(`${l}\n`)));
   const cfg = imageConfig(image.id).config ?? {};
   const layersTopFirst = layerDirs(image.id).reverse();
@@ -109,7 +110,7 @@ export async function prepare(o: ContainerOptions, hooks: CreateHooks = {}): Pro
       status: "created", pid: 0, monitorPid: 0, monitorStart: 0, exitCode: 0, error: "", startedAt: ZERO_TIME, finishedAt: ZERO_TIME,
       oomKilled: false, restartCount: 0, manuallyStopped: false,
     },
-    ...(o.network !== "none" && o.network !== "host" ? { network: { mode: "bridge" } } : {}),
+    ...(netMode(o) === "bridge" ? { network: { mode: "bridge" } } : {}),
   };
   return { image, rec, layersTopFirst };
 }

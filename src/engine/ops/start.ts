@@ -14,6 +14,7 @@ import { ConflictError, ExecError, type ContainerRecord } from "../model.ts";
 import { attachSocket, berthBinary, bundleDir, containerDir, exitFile, runDir, seccompCacheDir } from "../paths.ts";
 import { cleanupRuntime, moveToRootCgroup, observe, runtimeStore, takeSeccomp, warmCgroupAttach, ZERO_TIME } from "../runtime.ts";
 import { loadRecord, saveRecord, withContainerLock } from "../store.ts";
+import { prepareNetworkNamespace, setupNetwork } from "../network.ts";
 import { mkdirSync } from "node:fs";
 import { trace } from "../../sys/trace.ts";
 
@@ -69,6 +70,7 @@ export async function launch(rec: ContainerRecord, o: StartOptions = {}): Promis
   const hc = rec.config.healthcheck;
   let created;
   try {
+    prepareNetworkNamespace(rec);
     created = await createContainer(runtimeStore(), {
       id,
       bundle: bundleDir(id),
@@ -103,7 +105,7 @@ export async function launch(rec: ContainerRecord, o: StartOptions = {}): Promis
   saveRecord(rec, { durable: false });
   trace("engine start: record saved (monitor)");
   try {
-    if (rec.options.network !== "none" && rec.options.network !== "host") await setupNetwork(rec, created.state.pid);
+    await setupNetwork(rec, created.state.pid);
     trace("engine start: network");
     await o.beforeStart?.(rec);
     trace("engine start: attached");
@@ -132,23 +134,6 @@ export async function launch(rec: ContainerRecord, o: StartOptions = {}): Promis
   trace("engine start: record saved (running)");
   emitEvent({ type: "container", action: "start", id, attributes: { name: rec.name, image: rec.imageName } });
   return rec;
-}
-
-async function setupNetwork(rec: ContainerRecord, pid: number): Promise<void> {
-  const net = await import("../../network/index.ts");
-  const dir = containerDir(rec.id);
-  const res = await net.setupContainerNetwork({
-    id: rec.id,
-    name: rec.name,
-    hostname: rec.config.hostname,
-    netnsPath: `/proc/${pid}/ns/net`,
-    attachments: [{ network: rec.options.network }],
-    ports: rec.options.publish.flatMap((p) => net.parsePortSpec(p)),
-    hostsPath: `${dir}/hosts`,
-    resolvConfPath: `${dir}/resolv.conf`,
-  });
-  const ep = Object.values(res.networks)[0];
-  rec.network = { mode: "bridge", ipAddress: ep?.ipAddress, ports: res.ports };
 }
 
 export function specExists(id: string): boolean {

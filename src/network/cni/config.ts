@@ -1,7 +1,7 @@
 // CNI configuration for berth's bridge networks: the network's conflist (written to
 // <network>/cni.conflist for people and tools to read) and the per-container plugin list
 // with runtimeConfig filled in for the capabilities it uses.
-import { ipamDir } from "../store.ts";
+import { ipamDir, sharedIpamDir } from "../store.ts";
 import type { JsonObject } from "../store.ts";
 import type { NetworkRecord, PortMapping } from "../types.ts";
 
@@ -29,7 +29,7 @@ export function networkConflist(n: NetworkRecord): Conflist {
     capabilities: { ips: true },
     ipam: {
       type: "host-local",
-      dataDir: ipamDir(n.name),
+      dataDir: n.isDefault ? sharedIpamDir(n.subnet) : ipamDir(n.name),
       ranges: [[{ subnet: n.subnet, gateway: n.gateway }]],
       // --internal: no default route, so nothing leaves the subnet
       routes: n.internal ? [] : [{ dst: "0.0.0.0/0" }],

@@ -4,7 +4,7 @@
 // on its own when its network is removed, and reconcileNetworks stops strays.
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { resolverLogFile, resolverPidFile } from "../store.ts";
 import type { NetworkRecord } from "../types.ts";
 
@@ -18,7 +18,9 @@ function sleepSync(ms: number): void {
 export function resolverCommand(name: string): string[] {
   const override = process.env.BERTH_RESOLVER_CMD;
   if (override) return [...override.split(" ").filter(Boolean), RESOLVER_ARG, name];
-  if (import.meta.path.startsWith("/$bunfs/")) {
+  // a compiled CLI (bun build --compile) is its own executable; import.meta.path may still name the source
+  const self = basename(process.execPath);
+  if (import.meta.path.startsWith("/$bunfs/") || (self !== "bun" && !self.startsWith("bun-"))) {
     const sibling = join(dirname(process.execPath), "berth");
     return [existsSync(sibling) ? sibling : process.execPath, "network", RESOLVER_ARG, name];
   }
