@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -437,7 +438,7 @@ static int check_args(const struct step *s) {
       [OP_SETUP_CONSOLE] = "iii", [OP_CLOSE_FDS] = "i", [OP_REPORT_READY] = "", [OP_WAIT_FIFO] = "i",
       [OP_RESOLVE_EXEC] = "ss", [OP_EXEC] = "*", [OP_UNSHARE] = "i", [OP_SETSID] = "",
       [OP_DUMPABLE] = "i", [OP_DUP2] = "ii", [OP_MKNOD] = "sii", [OP_PIPE] = "ii",
-      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si", [OP_PDEATHSIG] = "i", [OP_RUN_FOR_CHILD] = "*", [OP_CHROOT] = "s",
+      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si", [OP_PDEATHSIG] = "i", [OP_RUN_FOR_CHILD] = "*", [OP_CHROOT] = "s", [OP_LINK_UP] = "s",
   };
   if (s->op == 0 || s->op >= OP_MAX || !shapes[s->op]) return -1;
   const char *shape = shapes[s->op];
@@ -581,6 +582,18 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
     CHECK(chroot("."), S(0));
     CHECK(chdir("/"), "/");
     break;
+  case OP_LINK_UP: {
+    int sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    CHECK(sk, "socket");
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", S(0));
+    CHECK(ioctl(sk, SIOCGIFFLAGS, &ifr), S(0));
+    ifr.ifr_flags |= IFF_UP;
+    CHECK(ioctl(sk, SIOCSIFFLAGS, &ifr), S(0));
+    close(sk);
+    break;
+  }
   case OP_CHROOT:
     CHECK(chdir(S(0)), S(0));
     CHECK(chroot("."), S(0));

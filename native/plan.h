@@ -66,6 +66,7 @@ enum plan_op {
   OP_PDEATHSIG = 51,         /* signal sent to us when our parent (the monitor) dies */
   OP_RUN_FOR_CHILD = 52,     /* path, args...: run `path <child pid> args...`, wait, require status 0 */
   OP_CHROOT = 53,            /* root: chdir + chroot, no mount changes */
+  OP_LINK_UP = 54,           /* interface name: set IFF_UP (the new network namespace's lo) */
   OP_MAX
 };
 

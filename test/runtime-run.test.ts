@@ -7,6 +7,8 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { bundle, cleanup, cleanupRootfs, rt, runIn, runtimeRoot, RUNTIME } from "./fixtures/bundle.ts";
 import { cgroupMounts } from "../src/runtime/cgroups/detect.ts";
 import { helperPath } from "../src/sys/paths.ts";
+import { createContainer } from "../src/runtime/ops/create.ts";
+import { StateStore } from "../src/runtime/state.ts";
 
 const v2 = cgroupMounts().mode === "unified";
 /** the container-side path of a cgroup file (cgroup namespace + the spec's cgroup mount) */
@@ -41,6 +43,17 @@ describe("isolation", () => {
     const r = runIn(root, bundle(["cat", "/proc/net/dev"]));
     const ifaces = r.stdout.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim());
     assert.deepEqual(ifaces, ["lo"]);
+  });
+
+  it("brings lo up when asked (the engine's --network none), and leaves it down otherwise as runc", async () => {
+    const down = runIn(root, bundle(["cat", "/sys/class/net/lo/flags"]));
+    assert.equal(Number(down.stdout.trim()) & 1, 0, "runc leaves lo down");
+    const b = bundle(["sleep", "30"]);
+    await createContainer(new StateStore(root), { id: "lo-up", bundle: b.dir, loopbackUp: true });
+    assert.equal(rt(root, ["start", "lo-up"]).code, 0);
+    const up = rt(root, ["exec", "lo-up", "cat", "/sys/class/net/lo/flags"]);
+    rt(root, ["delete", "--force", "lo-up"]);
+    assert.equal(Number(up.stdout.trim()) & 1, 1, up.stderr);
   });
 
   it("cannot see the host's mounts", () => {

@@ -1,21 +1,34 @@
-// The few libc calls node:fs lacks (xattrs, mknod, flock), behind one small module using bun:ffi.
+// The few libc calls node:fs lacks (xattrs, mknod, flock, mount, bpf), behind one small module using bun:ffi.
 // Every function throws an Error carrying the errno name and the path it was about.
 import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
 import { constants } from "node:os";
 
-const lib = dlopen("libc.so.6", {
+// One libc handle for every call below, opened on first use: commands that never need
+// bun:ffi (most of them) do not pay for dlopen.
+const SYMBOLS = {
   lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
   lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
   mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
   flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   __errno_location: { args: [], returns: FFIType.ptr },
-});
+  mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+  socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
+  close: { args: [FFIType.i32], returns: FFIType.i32 },
+  syscall: { args: [FFIType.i64, FFIType.i64, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
+  open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
+} as const;
+let handle: ReturnType<typeof dlopen<typeof SYMBOLS>> | undefined;
+function libc(): ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"] {
+  return (handle ??= dlopen("libc.so.6", SYMBOLS)).symbols;
+}
 
 const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v as number, k]));
 
 function errno(): number {
-  return read.i32(lib.symbols.__errno_location() as Pointer, 0);
+  return read.i32(libc().__errno_location() as Pointer, 0);
 }
 
 export class SysError extends Error {
@@ -39,21 +52,21 @@ const cstr = (s: string): Buffer => Buffer.from(s + "\0", "utf8");
 /** lsetxattr(2): set an extended attribute without following a final symlink. */
 export function lsetxattr(path: string, name: string, value: Uint8Array): void {
   const v = value.length > 0 ? value : new Uint8Array(1);
-  if (lib.symbols.lsetxattr(ptr(cstr(path)), ptr(cstr(name)), ptr(v), value.length, 0) !== 0) fail(`lsetxattr ${name}`, path);
+  if (libc().lsetxattr(ptr(cstr(path)), ptr(cstr(name)), ptr(v), value.length, 0) !== 0) fail(`lsetxattr ${name}`, path);
 }
 
 /** lgetxattr(2); undefined when the attribute does not exist. */
 export function lgetxattr(path: string, name: string): Buffer | undefined {
   const p = cstr(path);
   const n = cstr(name);
-  const size = Number(lib.symbols.lgetxattr(ptr(p), ptr(n), null, 0));
+  const size = Number(libc().lgetxattr(ptr(p), ptr(n), null, 0));
   if (size < 0) {
     const e = errno();
     if (e === constants.errno.ENODATA || e === constants.errno.ENOTSUP) return undefined;
     fail(`lgetxattr ${name}`, path);
   }
   const buf = Buffer.alloc(Math.max(size, 1));
-  const got = Number(lib.symbols.lgetxattr(ptr(p), ptr(n), ptr(buf), buf.length));
+  const got = Number(libc().lgetxattr(ptr(p), ptr(n), ptr(buf), buf.length));
   if (got < 0) fail(`lgetxattr ${name}`, path);
   return buf.subarray(0, got);
 }
@@ -61,14 +74,14 @@ export function lgetxattr(path: string, name: string): Buffer | undefined {
 /** llistxattr(2): attribute names of a path (not following a final symlink). */
 export function llistxattr(path: string): string[] {
   const p = cstr(path);
-  const size = Number(lib.symbols.llistxattr(ptr(p), null, 0));
+  const size = Number(libc().llistxattr(ptr(p), null, 0));
   if (size < 0) {
     if (errno() === constants.errno.ENOTSUP) return [];
     fail("llistxattr", path);
   }
   if (size === 0) return [];
   const buf = Buffer.alloc(size);
-  const got = Number(lib.symbols.llistxattr(ptr(p), ptr(buf), size));
+  const got = Number(libc().llistxattr(ptr(p), ptr(buf), size));
   if (got < 0) fail("llistxattr", path);
   return buf.subarray(0, got).toString("utf8").split("\0").filter((s) => s.length > 0);
 }
@@ -86,7 +99,7 @@ export function makedev(major: number, minor: number): bigint {
 
 /** mknod(2): `mode` includes the file type (S_IFCHR, S_IFBLK, S_IFIFO). */
 export function mknod(path: string, mode: number, major = 0, minor = 0): void {
-  if (lib.symbols.mknod(ptr(cstr(path)), mode, makedev(major, minor)) !== 0) fail("mknod", path);
+  if (libc().mknod(ptr(cstr(path)), mode, makedev(major, minor)) !== 0) fail("mknod", path);
 }
 
 export const LOCK_SH = 1;
@@ -96,33 +109,25 @@ export const LOCK_UN = 8;
 
 /** flock(2) with LOCK_NB implied by the caller; returns false when the lock is held elsewhere. */
 export function flock(fd: number, op: number, what = `fd ${fd}`): boolean {
-  if (lib.symbols.flock(fd, op) === 0) return true;
+  if (libc().flock(fd, op) === 0) return true;
   const e = errno();
   if (e === constants.errno.EWOULDBLOCK || e === constants.errno.EINTR) return false;
   fail("flock", what);
 }
 
-// ---- network helpers (added for src/network): bind-mounting a netns file, deleting a bridge.
-// A separate dlopen so that the table above stays as it is.
-const netlib = dlopen("libc.so.6", {
-  mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-  umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-  socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-  close: { args: [FFIType.i32], returns: FFIType.i32 },
-});
+// ---- network helpers (for src/network): bind-mounting a netns file, deleting a bridge.
 
 export const MS_BIND = 4096;
 export const MNT_DETACH = 2;
 
 /** mount(2) with MS_BIND: make `target` (an existing file or directory) show `source`. */
 export function bindMount(source: string, target: string): void {
-  if (netlib.symbols.mount(ptr(cstr(source)), ptr(cstr(target)), null, MS_BIND, null) !== 0) fail(`mount --bind ${source}`, target);
+  if (libc().mount(ptr(cstr(source)), ptr(cstr(target)), null, MS_BIND, null) !== 0) fail(`mount --bind ${source}`, target);
 }
 
 /** umount2(2) with MNT_DETACH; returns false when `target` is not a mount point (EINVAL) or missing (ENOENT). */
 export function umountDetach(target: string): boolean {
-  if (netlib.symbols.umount2(ptr(cstr(target)), MNT_DETACH) === 0) return true;
+  if (libc().umount2(ptr(cstr(target)), MNT_DETACH) === 0) return true;
   const e = errno();
   if (e === constants.errno.EINVAL || e === constants.errno.ENOENT) return false;
   fail("umount2", target);
@@ -136,12 +141,12 @@ const IFF_UP = 1;
 /** Set a link down and delete it as a bridge (SIOCBRDELBR); returns false when no such link exists. */
 export function deleteBridge(name: string): boolean {
   if (name.length === 0 || name.length > 15) throw new Error(`invalid interface name "${name}"`);
-  const fd = netlib.symbols.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
+  const fd = libc().socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
   if (fd < 0) fail("socket", name);
   try {
     const ifr = Buffer.alloc(40);
     ifr.write(name, 0, "utf8");
-    if (netlib.symbols.ioctl(fd, SIOCGIFFLAGS, ptr(ifr)) !== 0) {
+    if (libc().ioctl(fd, SIOCGIFFLAGS, ptr(ifr)) !== 0) {
       const e = errno();
       if (e === constants.errno.ENODEV || e === constants.errno.ENXIO) return false;
       fail("ioctl SIOCGIFFLAGS", name);
@@ -149,25 +154,20 @@ export function deleteBridge(name: string): boolean {
     const flags = ifr.readUInt16LE(16);
     if (flags & IFF_UP) {
       ifr.writeUInt16LE(flags & ~IFF_UP, 16);
-      if (netlib.symbols.ioctl(fd, SIOCSIFFLAGS, ptr(ifr)) !== 0) fail("ioctl SIOCSIFFLAGS", name);
+      if (libc().ioctl(fd, SIOCSIFFLAGS, ptr(ifr)) !== 0) fail("ioctl SIOCSIFFLAGS", name);
     }
-    if (netlib.symbols.ioctl(fd, SIOCBRDELBR, ptr(cstr(name))) !== 0) {
+    if (libc().ioctl(fd, SIOCBRDELBR, ptr(cstr(name))) !== 0) {
       const e = errno();
       if (e === constants.errno.ENODEV || e === constants.errno.ENXIO) return false;
       fail("ioctl SIOCBRDELBR", name);
     }
     return true;
   } finally {
-    netlib.symbols.close(fd);
+    libc().close(fd);
   }
 }
 
 // ---- bpf(2), for cgroup v2 device filters (src/runtime/cgroups/v2/devices.ts).
-const bpflib = dlopen("libc.so.6", {
-  syscall: { args: [FFIType.i64, FFIType.i64, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-  open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-  close: { args: [FFIType.i32], returns: FFIType.i32 },
-});
 const SYS_bpf = 321;
 const BPF_PROG_LOAD = 5;
 const BPF_PROG_ATTACH = 8;
@@ -188,25 +188,25 @@ export function attachDeviceFilter(dir: string, program: Uint8Array): void {
   load.writeUInt32LE(1, 24); // log_level: the verifier explains a rejection
   load.writeUInt32LE(log.length, 28);
   load.writeBigUInt64LE(BigInt(ptr(log)), 32);
-  const prog = Number(bpflib.symbols.syscall(SYS_bpf, BPF_PROG_LOAD, ptr(load), 128));
+  const prog = Number(libc().syscall(SYS_bpf, BPF_PROG_LOAD, ptr(load), 128));
   if (prog < 0) {
     const e = errno();
     const why = log.toString("utf8").replace(/\0.*$/s, "").trim();
     throw new SysError(`bpf(BPF_PROG_LOAD) device filter${why ? ` (${why.split("\n").slice(-2).join("; ")})` : ""}`, errnoNames.get(e) ?? `errno ${e}`, e, dir);
   }
   try {
-    const cg = bpflib.symbols.open(ptr(cstr(dir)), 0o200000 /* O_DIRECTORY */);
+    const cg = libc().open(ptr(cstr(dir)), 0o200000 /* O_DIRECTORY */);
     if (cg < 0) fail("open", dir);
     try {
       const attach = Buffer.alloc(32);
       attach.writeUInt32LE(cg, 0);
       attach.writeUInt32LE(prog, 4);
       attach.writeUInt32LE(BPF_CGROUP_DEVICE, 8);
-      if (Number(bpflib.symbols.syscall(SYS_bpf, BPF_PROG_ATTACH, ptr(attach), 32)) < 0) fail("bpf(BPF_PROG_ATTACH) device filter", dir);
+      if (Number(libc().syscall(SYS_bpf, BPF_PROG_ATTACH, ptr(attach), 32)) < 0) fail("bpf(BPF_PROG_ATTACH) device filter", dir);
     } finally {
-      bpflib.symbols.close(cg);
+      libc().close(cg);
     }
   } finally {
-    bpflib.symbols.close(prog);
+    libc().close(prog);
   }
 }

@@ -30,6 +30,8 @@ export interface CreateOptions {
   seccomp?: CompileContext["seccomp"];
   /** engine containers: the helper stays as the container's monitor (logs, attach, exit file) */
   monitor?: MonitorContext;
+  /** bring up lo in the container's new network namespace */
+  loopbackUp?: boolean;
   /** the engine's overlay, mounted on the rootfs inside the container's mount namespace */
   rootfsMount?: CompileContext["rootfsMount"];
 }
@@ -83,6 +85,7 @@ export function planFor(
     hookSync: o.hookSync,
     leaveCgroup: o.monitor ? ownCgroupProcs(cg) : undefined,
     idMapper: rootless() ? "newidmap" : "write",
+    loopbackUp: o.loopbackUp,
     isDirectory: o.isDirectory,
   });
 }

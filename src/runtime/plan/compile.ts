@@ -47,6 +47,8 @@ export interface CompileContext {
   idMapper?: "write" | "newidmap";
   /** monitor mode: the cgroup.procs files the monitor returns to after clone */
   leaveCgroup?: string[];
+  /** bring up lo in a new network namespace (the engine's --network none; runc leaves it down) */
+  loopbackUp?: boolean;
   /** the container's id: names its session keyring */
   id?: string;
   /** --no-new-keyring: keep the caller's session keyring */
@@ -139,6 +141,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   b.childStdio(proc, mon);
   // a keyring of its own, so keys do not leak between containers (possessor: all; user: view, read)
   if (!ctx.noNewKeyring) C("JOIN_KEYRING", [`_ses.${ctx.id ?? "berth"}`, 0x3f1b0000], `join a new session keyring _ses.${ctx.id ?? "berth"}`);
+  if (ctx.loopbackUp && isNew("network")) C("LINK_UP", ["lo"], "bring up lo in the new network namespace");
   const hasUts = namespaces.some((n) => n.type === "uts");
   if (spec.hostname && hasUts) C("SETHOSTNAME", [spec.hostname], `set hostname ${spec.hostname}`);
   if (spec.domainname && hasUts) C("SETDOMAINNAME", [spec.domainname], `set domainname ${spec.domainname}`);

@@ -53,6 +53,7 @@ export const Op = {
   PDEATHSIG: 51,
   RUN_FOR_CHILD: 52,
   CHROOT: 53,
+  LINK_UP: 54,
 } as const;
 
 export type OpName = keyof typeof Op;
