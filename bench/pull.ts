@@ -6,7 +6,7 @@
 // unless --warm. Stores are kept until the end, because deleting one makes the next run's
 // inode allocation slow on this VM (ext4 without a journal skips inodes freed in the last
 // 60-300 s, see bench/RESULTS.md); --churn deletes them after each round instead, as the old
-// version of this bench did. --single adds berth with BERTH_UNPACK_WORKERS=0 (one thread);
+// version of this bench did. --single adds berth with BERTH_UNPACK_WORKERS=0 (no worker lane);
 // BENCH_BERTH_BEFORE=<other checkout>/src/cli/berth.ts adds that berth; BENCH_VARIANTS adds
 // berth with other settings ("name:VAR=value,…").
 // The rootfs and layer blobs are cached in bench/.cache (debootstrap runs once).

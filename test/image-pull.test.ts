@@ -136,22 +136,43 @@ describe("image pull", () => {
     const i = buildImage([busyboxLayer(), buildTar([{ name: "big.bin", type: "file", data: big }])], { created: "2024-07-07T00:00:00Z" });
     await pushImageParts(reg.host, "test/big", "latest", i);
     const bigDigest = [...i.blobs.keys()][1]!;
-    // proxy: forwards to the registry slowly; kills the registry once 2 MB of a response went through
-    let forwarded = 0;
+    const bigSize = i.blobs.get(bigDigest)!.length;
+    // proxy: forwards to the registry slowly. Once 2 MB of the big blob's response went through it
+    // kills the registry and cuts every connection: what the registry had already written into
+    // socket buffers (several MB on loopback) must not reach the client, or the "interrupted"
+    // blob may arrive whole. While the registry is down, connections are refused.
     let killed = false;
+    let down = false;
+    const bigRequests: string[] = [];
+    const bigStatus: string[] = [];
     const sockets = new Set<Socket>();
     const proxy = createServer((client) => {
+      if (down) return void client.destroy();
       sockets.add(client);
       const up = new (require("node:net").Socket)() as Socket;
       sockets.add(up);
       up.connect(reg.port, "127.0.0.1");
-      client.pipe(up);
+      /** bytes of the big blob's response forwarded on this connection (undefined: another request) */
+      let bigBytes: number | undefined;
+      client.on("data", (d: Buffer) => {
+        const head = d.toString("latin1");
+        if (/^(GET|HEAD) /.test(head)) {
+          const isBig = head.startsWith("GET ") && head.includes(`/blobs/${bigDigest}`);
+          bigBytes = isBig ? 0 : undefined;
+          if (isBig) bigRequests.push(head.slice(0, head.indexOf("\r\n\r\n")));
+        }
+        up.write(d);
+      });
       up.on("data", (d: Buffer) => {
-        forwarded += d.length;
+        if (bigBytes === 0) bigStatus.push(d.toString("latin1", 0, d.indexOf("\r\n")));
+        if (bigBytes !== undefined) bigBytes += d.length;
         client.write(d);
-        if (!killed && forwarded > 2 << 20) {
+        if (!killed && bigBytes !== undefined && bigBytes > 2 << 20) {
           killed = true;
+          down = true;
           reg.kill();
+          for (const s of sockets) s.destroy();
+          return;
         }
         up.pause();
         setTimeout(() => up.resume(), 2);
@@ -169,14 +190,21 @@ describe("image pull", () => {
       assert.ok(killed, "registry was not killed mid-transfer");
       assert.equal(img.listImages().length, 0);
       assert.equal(existsSync(join(root, "layers/tmp")) ? readdirSync(join(root, "layers/tmp")).length : 0, 0);
+      assert.ok(!existsSync(join(root, "blobs/sha256", bigDigest.slice(7))), "the big blob was not interrupted");
       const partial = join(root, "ingest", bigDigest.slice(7));
       const partialSize = existsSync(partial) ? lstatSync(partial).size : 0;
+      assert.ok(partialSize > 0 && partialSize < bigSize, `expected a partial download to resume from (have ${partialSize} of ${bigSize} bytes)`);
+      assert.equal(bigRequests.length, 1, "the big blob was requested once before the registry died");
       await reg.restart();
+      down = false;
       const rec = await img.pullImage(ref, { retries: 1, retryDelayMs: 10 });
       assert.equal(rec.id, i.configDigest);
       const got = readFileSync(join(img.layerDirs(rec.id)[1]!, "big.bin"));
       assert.ok(Buffer.from(big).equals(got));
-      assert.ok(partialSize > 0, "expected a partial download to resume from");
+      // the second pull asked for the rest only, and the registry answered with a partial content
+      assert.equal(bigRequests.length, 2, bigRequests.join("\n---\n"));
+      assert.match(bigRequests[1]!, new RegExp(`^range: bytes=${partialSize}-\\r?$`, "im"));
+      assert.match(bigStatus[1]!, /^HTTP\/1\.1 206 /);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => proxy.close(r));

@@ -3,7 +3,8 @@
 // record is written last, under the store lock, so an interrupted pull leaves no image.
 import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { fileChunks, type AppliedLayer } from "./layer/apply.ts";
+import { readFileSync } from "node:fs";
+import { fileChunks, fitsInMemory, once, sha256Hex, type AppliedLayer } from "./layer/apply.ts";
 import { CancelledError, UnpackPool } from "./layer/offload.ts";
 import {
   hostPlatform,
@@ -105,6 +106,43 @@ async function pool<T>(items: T[], n: number, ac: AbortController, fn: (t: T, i:
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A counting semaphore whose waiters give up when the pull is cancelled. */
+class Budget {
+  private q: { go: () => void }[] = [];
+  constructor(private left: number) {}
+  async take(n: number, signal: AbortSignal): Promise<void> {
+    while (this.left < n) {
+      if (signal.aborted) throw new CancelledError("download");
+      await new Promise<void>((go) => {
+        this.q.push({ go });
+        signal.addEventListener("abort", () => go(), { once: true });
+      });
+    }
+    this.left -= n;
+  }
+  give(n: number): void {
+    this.left += n;
+    for (const e of this.q.splice(0)) e.go();
+  }
+}
+
+/** What one pull shares between its layers. */
+interface LayerContext {
+  client: RegistryClient;
+  repo: string;
+  unpacker: UnpackPool;
+  signal: AbortSignal;
+  /** download slots (PullOptions.concurrency) */
+  downloads: Budget;
+  /** bytes of compressed layers held in memory until unpacked */
+  memory: Budget;
+  /** called once per layer when it needs no (more) downloading */
+  downloaded: () => void;
+}
+
+/** Compressed bytes of layers kept in memory (downloaded, waiting to be unpacked) at once. */
+const MEMORY_BUDGET = 512 << 20;
+
 /**
  * The bytes of a blob: first whatever an interrupted attempt left in ingest/, then the rest from
  * the registry with HTTP Range, retrying (and resuming) after network failures.
@@ -174,15 +212,31 @@ async function* blobSource(
 
 /** Download (and unpack) one layer into the stores. */
 async function fetchLayer(
-  client: RegistryClient,
-  repo: string,
+  cx: LayerContext,
   desc: Descriptor,
   diffId: string,
-  unpacker: UnpackPool,
-  signal: AbortSignal,
-  here: boolean,
   emit: (s: LayerStatus, cur?: number) => void,
 ): Promise<AppliedLayer | undefined> {
+  let reported = false;
+  const downloaded = () => {
+    if (!reported) cx.downloaded();
+    reported = true;
+  };
+  try {
+    return await fetchLayerLocked(cx, desc, diffId, emit, downloaded);
+  } finally {
+    downloaded();
+  }
+}
+
+async function fetchLayerLocked(
+  cx: LayerContext,
+  desc: Descriptor,
+  diffId: string,
+  emit: (s: LayerStatus, cur?: number) => void,
+  downloaded: () => void,
+): Promise<AppliedLayer | undefined> {
+  const { client, repo, unpacker, signal } = cx;
   const needBlob = !hasBlob(desc.digest);
   const needLayer = !hasLayer(diffId);
   if (!needBlob && !needLayer) {
@@ -197,30 +251,76 @@ async function fetchLayer(
       emit("exists");
       return undefined;
     }
+    // Layers to unpack whose blob fits in memory are downloaded whole, then verified and unpacked
+    // on the first free thread (this one or a worker); others stream through decompression.
+    const inMemory = !layerThere && fitsInMemory(desc.size, compression);
     let src: AsyncIterable<Uint8Array>;
     let ing: Ingest | undefined;
     if (blobThere) {
       src = fileChunks(blobPath(desc.digest));
     } else {
-      ing = new Ingest(desc.digest);
+      ing = new Ingest(desc.digest, { hash: !inMemory });
       emit("downloading", ing.written);
       src = blobSource(client, repo, desc, ing, (n) => emit("downloading", n), true, signal);
     }
     const tmp = layerThere ? undefined : newLayerTemp();
     trace(`layer ${desc.digest.slice(7, 19)}: start (${desc.size} bytes)`);
+    /** the blob's digest was checked (in memory) before anything was unpacked */
+    let verified = false;
+    let held = 0;
     try {
       let applied: AppliedLayer | undefined;
-      if (tmp) {
-        applied = await unpacker.apply(src, compression, tmp, { signal, here });
-        if (applied.diffId !== diffId) throw new DigestMismatchError(diffId, applied.diffId, `layer ${desc.digest} diff ID`);
+      if (tmp && inMemory) {
+        await cx.memory.take(desc.size, signal);
+        held = desc.size;
+        let blob: Uint8Array;
+        await cx.downloads.take(1, signal);
+        try {
+          if (blobThere) blob = new Uint8Array(readFileSync(blobPath(desc.digest)));
+          else {
+            blob = new Uint8Array(desc.size);
+            let off = 0;
+            for await (const c of src) {
+              if (off + c.length > blob.length) throw new DigestMismatchError(desc.digest, "(more bytes than the manifest's size)");
+              blob.set(c, off);
+              off += c.length;
+            }
+            if (off !== desc.size) throw new RegistryError(`blob ${desc.digest}: got ${off} of ${desc.size} bytes`);
+          }
+        } finally {
+          cx.downloads.give(1);
+          downloaded();
+        }
+        if (compression !== "gzip" || fitsInMemory(blob.length, compression, blob.subarray(blob.length - 4))) {
+          applied = await unpacker.applyBlob(blob, compression, tmp, { digest: desc.digest, diffId }, { signal, priority: desc.size });
+        } else {
+          // inflates to more than we want in memory: stream it
+          const actual = sha256Hex(blob);
+          if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual);
+          applied = await unpacker.apply(once(blob), compression, tmp, { signal, here: true });
+        }
+        verified = true;
+      } else if (tmp) {
+        await cx.downloads.take(1, signal);
+        try {
+          applied = await unpacker.apply(src, compression, tmp, { signal, here: true });
+        } finally {
+          cx.downloads.give(1);
+        }
       } else {
-        for await (const _ of src) {
-          // download only
-          if (signal.aborted) throw new CancelledError("download");
+        await cx.downloads.take(1, signal);
+        try {
+          for await (const _ of src) {
+            // download only
+            if (signal.aborted) throw new CancelledError("download");
+          }
+        } finally {
+          cx.downloads.give(1);
         }
       }
+      if (applied && applied.diffId !== diffId) throw new DigestMismatchError(diffId, applied.diffId, `layer ${desc.digest} diff ID`);
       trace(`layer ${desc.digest.slice(7, 19)}: unpacked`);
-      if (ing) ing.commit(desc.size);
+      if (ing) ing.commit(desc.size, verified ? desc.digest : undefined);
       emit("extracting");
       if (tmp) commitLayer(tmp, diffId);
       emit("complete");
@@ -231,7 +331,7 @@ async function fetchLayer(
       // A decompression or tar error may just be corrupt bytes: finish the download and
       // report a digest mismatch if that is what it was.
       if (signal.aborted && !(e instanceof DigestMismatchError)) e = new CancelledError(`layer ${desc.digest}`);
-      if (ing && !(e instanceof DigestMismatchError) && !(e instanceof RegistryError) && !(e instanceof CancelledError)) {
+      if (ing && !verified && !(e instanceof DigestMismatchError) && !(e instanceof RegistryError) && !(e instanceof CancelledError)) {
         try {
           for await (const _ of blobSource(client, repo, desc, ing, () => undefined, false)) {
             // drain
@@ -251,20 +351,21 @@ async function fetchLayer(
       emit("failed");
       throw e;
     } finally {
+      if (held) cx.memory.give(held);
       ing?.close();
     }
   });
 }
 
 /**
- * Unpack worker threads besides the main thread (BERTH_UNPACK_WORKERS overrides). None on two
- * cores or fewer: measured on a 2-core VM, a worker's own JIT warm-up, zlib and message copies
- * cost more CPU than the parallelism returns (bench/RESULTS.md); one on bigger machines.
+ * Unpack worker threads besides the main thread (BERTH_UNPACK_WORKERS overrides; 0: everything
+ * on this thread). One: layers are verified, inflated (libdeflate) and unpacked whole on two
+ * lanes, this thread and the worker, which keeps two cores busy (bench/RESULTS.md).
  */
 function workerCount(): number {
   const env = Number(process.env.BERTH_UNPACK_WORKERS);
   if (process.env.BERTH_UNPACK_WORKERS && Number.isInteger(env) && env >= 0) return env;
-  return availableParallelism() > 2 ? 1 : 0;
+  return Math.min(1, availableParallelism() - 1);
 }
 
 /** Pull an image by reference; returns its record once it is completely stored. */
@@ -273,10 +374,18 @@ export async function pullImage(reference: string, opts: PullOptions = {}): Prom
   const ref = normalizeReference(reference);
   const client = new RegistryClient(ref.domain, opts);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
-  const r = await resolveManifest(client, ref, platform);
+  // the worker thread starts while the manifest is fetched
+  const unpacker = new UnpackPool(workerCount());
+  unpacker.prewarm();
+  let r: ResolvedManifest;
+  try {
+    r = await resolveManifest(client, ref, platform);
+  } catch (e) {
+    unpacker.close();
+    throw e;
+  }
   const emit = opts.onProgress ?? (() => undefined);
   const lease = new Lease();
-  const unpacker = new UnpackPool(workerCount());
   const ac = new AbortController();
   try {
     const configDesc = r.manifest.config;
@@ -292,11 +401,28 @@ export async function pullImage(reference: string, opts: PullOptions = {}): Prom
     const layers: LayerRef[] = r.manifest.layers.map((d, i) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, diffId: diffIds[i]! }));
     lease.add(...layers.flatMap((l) => [l.digest, l.diffId]));
     for (const l of layers) emit({ type: "layer", digest: l.digest, status: "waiting", total: l.size });
-    // with workers, the largest layer (the critical path: one gzip stream) stays on this thread
-    const largest = layers.reduce((m, l, i) => (l.size > layers[m]!.size ? i : m), 0);
-    await pool(layers, opts.concurrency ?? 3, ac, async (l, i) => {
+    // Every layer's task starts at once; downloads take `concurrency` slots, biggest blob first
+    // (the longest unpack should start early), and unpacking takes a free thread.
+    let downloading = layers.length;
+    let allDownloaded = () => undefined as void;
+    unpacker.holdHere(new Promise<void>((r) => (allDownloaded = r)));
+    const cx: LayerContext = {
+      client,
+      repo: ref.path,
+      unpacker,
+      signal: ac.signal,
+      downloads: new Budget(opts.concurrency ?? 3),
+      memory: new Budget(MEMORY_BUDGET),
+      downloaded: () => {
+        if (--downloading === 0) allDownloaded();
+      },
+    };
+    if (layers.length === 0) allDownloaded();
+    const order = layers.map((_, i) => i).sort((a, b) => layers[b]!.size - layers[a]!.size);
+    await pool(order, order.length, ac, async (i) => {
+      const l = layers[i]!;
       const desc = r.manifest.layers[i]!;
-      const applied = await fetchLayer(client, ref.path, desc, l.diffId, unpacker, ac.signal, i === largest, (status, current) =>
+      const applied = await fetchLayer(cx, desc, l.diffId, (status, current) =>
         emit({ type: "layer", digest: l.digest, status, total: l.size, ...(current !== undefined ? { current } : {}) }),
       );
       if (applied) l.unpackedSize = applied.size;

@@ -3,7 +3,8 @@
 // The caller keeps the download (and the compressed digest); the worker gets the bytes by message
 // with flow control. Without workers (BERTH_UNPACK_WORKERS=0, or a build that lacks the worker
 // entry point) layers unpack on the calling thread, as before.
-import { applyLayer, type AppliedLayer } from "./apply.ts";
+import { applyBlob, applyLayer, type AppliedLayer, type BlobJob } from "./apply.ts";
+import { DigestMismatchError } from "../store/content.ts";
 import type { Compression } from "../manifest.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
@@ -24,6 +25,7 @@ export interface OffloadOptions {
 const IN_FLIGHT = 8 << 20;
 
 function workerError(m: Extract<FromWorker, { op: "error" }>): Error {
+  if (m.expected !== undefined && m.actual !== undefined) return Object.assign(new DigestMismatchError(m.expected, m.actual), { message: m.message });
   const e = new Error(m.message);
   e.name = m.name;
   if (m.code) Object.assign(e, { code: m.code });
@@ -148,6 +150,50 @@ class UnpackWorker {
     }
   }
 
+  /** A whole compressed blob (transferred to the worker: detached here afterwards). */
+  async runBlob(blob: Uint8Array, compression: Compression, dir: string, job: BlobJob, o: OffloadOptions): Promise<AppliedLayer> {
+    let settled = false;
+    const result = new Promise<AppliedLayer>((resolve, reject) => {
+      const finish = (f: () => void) => {
+        settled = true;
+        this.handler = undefined;
+        this.crash = undefined;
+        f();
+      };
+      this.handler = (m) => {
+        if (m.op === "done") finish(() => resolve({ diffId: m.diffId, size: m.size, entries: m.entries }));
+        else if (m.op === "error") finish(() => reject(workerError(m)));
+      };
+      this.crash = (e) => finish(() => reject(e));
+    });
+    const abort = () => {
+      if (settled) return;
+      this.post({ op: "abort" });
+      setTimeout(() => {
+        if (settled) return;
+        this.terminate();
+        this.crash?.(new CancelledError());
+      }, 5000).unref();
+    };
+    o.signal?.addEventListener("abort", abort);
+    this.w.ref();
+    try {
+      if (o.signal?.aborted) throw new CancelledError();
+      // transferable only when the view covers its whole buffer
+      const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob : blob.slice();
+      const msg: ToWorker = { op: "blob", dir, compression, whiteouts: job.whiteouts !== false, blob: own, digest: job.digest, diffId: job.diffId };
+      this.post(msg, [own.buffer as ArrayBuffer]);
+      const a = await result;
+      if (o.signal?.aborted) throw new CancelledError();
+      return a;
+    } catch (e) {
+      throw o.signal?.aborted && !(e instanceof DigestMismatchError) ? new CancelledError() : e;
+    } finally {
+      o.signal?.removeEventListener("abort", abort);
+      this.w.unref();
+    }
+  }
+
   terminate(): void {
     this.healthy = false;
     this.w.terminate();
@@ -225,7 +271,81 @@ export class UnpackPool {
     }
   }
 
+  /** Start the worker threads now (their start-up then overlaps with whatever comes next). */
+  prewarm(): void {
+    while (!this.unavailable && this.spawned < this.workers) void this.take().then((w) => w && this.give(w));
+  }
+
+  private hereBusy = false;
+  private hereHeld = false;
+  private laneQueue: { priority: number; go: () => void }[] = [];
+
+  private wakeLane(): void {
+    this.laneQueue.shift()?.go();
+  }
+
+  /**
+   * Keep this thread's lane closed until `until` settles (a pull: until its downloads are
+   * done, as this thread reads them and a long unpack here would stall them), as long as there
+   * is a worker to unpack meanwhile.
+   */
+  holdHere(until: Promise<unknown>): void {
+    this.hereHeld = true;
+    const open = () => {
+      this.hereHeld = false;
+      this.wakeLane();
+    };
+    until.then(open, open);
+  }
+
+  private hereOpen(): boolean {
+    return !this.hereBusy && (!this.hereHeld || this.unavailable || this.spawned === 0);
+  }
+
+  /**
+   * Verify and unpack a whole compressed layer blob (apply.ts applyBlob) on the first free lane:
+   * this thread, or an idle worker. Jobs waiting for a lane go highest `priority` first (the
+   * pull gives the blob size, so the biggest ready layer starts first). The blob may be
+   * transferred to a worker, i.e. unusable afterwards.
+   */
+  async applyBlob(blob: Uint8Array, compression: Compression, dir: string, job: BlobJob, o: OffloadOptions & { priority?: number } = {}): Promise<AppliedLayer> {
+    for (;;) {
+      if (o.signal?.aborted) throw new CancelledError();
+      const w = this.unavailable ? undefined : (this.idle.pop() ?? (this.spawned < this.workers ? await this.take() : undefined));
+      if (w) {
+        try {
+          return await w.runBlob(blob, compression, dir, job, o);
+        } finally {
+          this.give(w);
+          this.wakeLane();
+        }
+      }
+      if (this.hereOpen()) {
+        this.hereBusy = true;
+        try {
+          const signal = o.signal;
+          return await applyBlob(blob, compression, dir, {
+            ...job,
+            ...(o.whiteouts === false ? { whiteouts: false } : {}),
+            checkpoint: () => {
+              if (signal?.aborted) throw new CancelledError();
+            },
+          });
+        } finally {
+          this.hereBusy = false;
+          this.wakeLane();
+        }
+      }
+      const priority = o.priority ?? 0;
+      await new Promise<void>((go) => {
+        const at = this.laneQueue.findIndex((q) => q.priority < priority);
+        this.laneQueue.splice(at < 0 ? this.laneQueue.length : at, 0, { priority, go });
+      });
+    }
+  }
+
   close(): void {
+    for (const q of this.laneQueue.splice(0)) q.go();
     for (const w of this.all) w.terminate();
     this.all.clear();
     this.idle = [];

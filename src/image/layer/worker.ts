@@ -1,7 +1,8 @@
 // Worker thread entry for offloaded layer unpacking (the main-thread side is offload.ts): it
 // receives a layer's compressed bytes as messages and runs decompression, the diff ID hash, the
 // tar reader and all the file-creating syscalls here, so that layers unpack on several cores.
-import { applyLayer } from "./apply.ts";
+import { applyBlob, applyLayer, type AppliedLayer } from "./apply.ts";
+import { DigestMismatchError } from "../store/content.ts";
 import type { Compression } from "../manifest.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
@@ -50,15 +51,29 @@ class Channel implements AsyncIterable<Uint8Array> {
 }
 
 let job: Channel | undefined;
+/** the whole-blob job's cancellation (checked between slices of its tar) */
+let blobAborted = false;
 
-async function run(dir: string, compression: Compression, whiteouts: boolean, ch: Channel): Promise<void> {
+async function settle(p: Promise<AppliedLayer>): Promise<void> {
   try {
-    const a = await applyLayer(ch, compression, dir, { whiteouts });
+    const a = await p;
     post({ op: "done", diffId: a.diffId, size: a.size, entries: a.entries });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     const code = (e as { code?: unknown }).code;
-    post({ op: "error", name: e.name, message: e.message, ...(typeof code === "string" ? { code } : {}) });
+    post({
+      op: "error",
+      name: e.name,
+      message: e.message,
+      ...(typeof code === "string" ? { code } : {}),
+      ...(e instanceof DigestMismatchError ? { expected: e.expected, actual: e.actual } : {}),
+    });
+  }
+}
+
+async function run(dir: string, compression: Compression, whiteouts: boolean, ch: Channel): Promise<void> {
+  try {
+    await settle(applyLayer(ch, compression, dir, { whiteouts }));
   } finally {
     job = undefined;
   }
@@ -74,10 +89,24 @@ self.onmessage = (ev: MessageEvent) => {
     case "data":
       job?.push(m.chunk);
       return;
+    case "blob":
+      blobAborted = false;
+      void settle(
+        applyBlob(m.blob, m.compression, m.dir, {
+          digest: m.digest,
+          diffId: m.diffId,
+          whiteouts: m.whiteouts,
+          checkpoint: () => {
+            if (blobAborted) throw new Error("layer unpack cancelled");
+          },
+        }),
+      );
+      return;
     case "end":
       job?.end();
       return;
     case "abort":
+      blobAborted = true;
       job?.fail(new Error("layer unpack cancelled"));
       return;
   }

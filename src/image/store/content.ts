@@ -89,23 +89,28 @@ export function ingestDir(): string {
 export class Ingest {
   readonly path: string;
   private fd: number;
-  readonly hash: Hash = createHash("sha256");
+  /** absent when the caller hashes the bytes itself (and passes the digest to commit) */
+  readonly hash: Hash | undefined;
   written = 0;
 
-  constructor(readonly digest: string) {
+  constructor(
+    readonly digest: string,
+    opts: { hash?: boolean } = {},
+  ) {
     mkdirSync(ingestDir(), { recursive: true });
     this.path = join(ingestDir(), hex(digest));
     this.fd = openSync(this.path, "a");
     this.written = fstatSync(this.fd).size;
+    this.hash = opts.hash === false ? undefined : createHash("sha256");
   }
 
   /** Account for bytes already on disk (re-read by the caller) in the hash. */
   rehash(chunk: Uint8Array): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
   }
 
   append(chunk: Uint8Array): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     let off = 0;
     while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
     this.written += chunk.length;
@@ -113,12 +118,17 @@ export class Ingest {
 
   /** The digest of what has been written so far. */
   currentDigest(): string {
-    return `sha256:${this.hash.copy().digest("hex")}`;
+    if (this.hash) return `sha256:${this.hash.copy().digest("hex")}`;
+    return `sha256:${createHash("sha256").update(readFileSync(this.path)).digest("hex")}`;
   }
 
-  /** Verify and move into place. Throws DigestMismatchError (and drops the ingest file) on mismatch. */
-  commit(expectedSize?: number): void {
-    const actual = `sha256:${this.hash.digest("hex")}`;
+  /**
+   * Verify and move into place. Throws DigestMismatchError (and drops the ingest file) on
+   * mismatch. `verified`: the digest of the written bytes as computed by the caller (an Ingest
+   * made with hash: false needs it).
+   */
+  commit(expectedSize?: number, verified?: string): void {
+    const actual = verified ?? (this.hash ? `sha256:${this.hash.digest("hex")}` : this.currentDigest());
     if (actual !== this.digest) {
       this.discard();
       throw new DigestMismatchError(this.digest, actual);

@@ -1,0 +1,104 @@
+// Whole-blob layer unpacking (pull's in-memory path): both digests checked before any file is
+// made, libdeflate with a node:zlib second try (multi-member gzip), zstd and plain tars, the same
+// result on the worker lane as on the main thread, and the biggest waiting layer goes first.
+import { describe, it, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { buildTar } from "../src/image/layer/tar.ts";
+import { applyBlob, decodeBlob, fitsInMemory, sha256Hex } from "../src/image/layer/apply.ts";
+import { UnpackPool } from "../src/image/layer/offload.ts";
+import { DigestMismatchError } from "../src/image/store/content.ts";
+
+const tmp = mkdtempSync(join(tmpdir(), "berth-blob-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => join(tmp, `l${n++}`);
+
+const tar = buildTar([
+  { name: "etc/", type: "dir", mode: 0o755, mtime: 100 },
+  { name: "etc/hostname", type: "file", mode: 0o644, data: "box\n", mtime: 200 },
+  { name: "big", type: "file", mode: 0o600, data: "y".repeat(9 << 20), mtime: 300 }, // > one 4 MiB slice
+  { name: "sh", type: "symlink", linkname: "etc/hostname", mtime: 400 },
+]);
+const diffId = sha256Hex(tar);
+
+function check(dir: string): void {
+  assert.equal(readFileSync(join(dir, "etc/hostname"), "utf8"), "box\n");
+  assert.equal(readFileSync(join(dir, "big")).length, 9 << 20);
+}
+
+describe("whole-blob unpack", () => {
+  it("unpacks gzip (libdeflate), multi-member gzip, zstd and plain blobs after checking both digests", async () => {
+    const half = tar.length >> 1;
+    const multi = Buffer.concat([gzipSync(tar.subarray(0, half)), gzipSync(tar.subarray(half))]);
+    for (const [compression, blob] of [
+      ["gzip", gzipSync(tar)],
+      ["gzip", multi],
+      ["zstd", Bun.zstdCompressSync(tar as Uint8Array<ArrayBuffer>)],
+      ["none", tar],
+    ] as const) {
+      assert.ok(decodeBlob(blob, compression, diffId, "t").length === tar.length, compression);
+      const dir = fresh();
+      const a = await applyBlob(blob, compression, dir, { digest: sha256Hex(blob), diffId });
+      assert.equal(a.entries, 4);
+      assert.equal(a.diffId, diffId);
+      check(dir);
+    }
+  });
+
+  it("refuses a blob or a tar with the wrong digest before creating anything", async () => {
+    const gz = gzipSync(tar);
+    const dir1 = fresh();
+    await assert.rejects(applyBlob(gz, "gzip", dir1, { digest: `sha256:${"0".repeat(64)}`, diffId }), (e: Error) => e instanceof DigestMismatchError);
+    assert.ok(!existsSync(dir1));
+    const dir2 = fresh();
+    await assert.rejects(applyBlob(gz, "gzip", dir2, { digest: sha256Hex(gz), diffId: `sha256:${"1".repeat(64)}` }), /diff ID/);
+    assert.ok(!existsSync(dir2));
+  });
+
+  it("on the worker lane: same result, and digest errors keep their type", async () => {
+    const pool = new UnpackPool(1);
+    pool.prewarm();
+    try {
+      const gz = gzipSync(tar);
+      const dirs = [fresh(), fresh(), fresh()];
+      const all = await Promise.all(dirs.map((d) => pool.applyBlob(new Uint8Array(gz), "gzip", d, { digest: sha256Hex(gz), diffId })));
+      for (const a of all) assert.equal(a.entries, 4);
+      for (const d of dirs) check(d);
+      await assert.rejects(
+        pool.applyBlob(new Uint8Array(gz), "gzip", fresh(), { digest: `sha256:${"2".repeat(64)}`, diffId }),
+        (e: Error) => e instanceof DigestMismatchError,
+      );
+    } finally {
+      pool.close();
+    }
+  });
+
+  it("gives a free lane to the biggest waiting layer; the main thread's lane can be held", async () => {
+    const pool = new UnpackPool(0);
+    try {
+      const gz = gzipSync(tar);
+      const order: number[] = [];
+      let open = () => undefined as void;
+      pool.holdHere(new Promise<void>((r) => (open = r))); // no worker: the hold doesn't apply
+      const job = (size: number) =>
+        pool.applyBlob(new Uint8Array(gz), "gzip", fresh(), { digest: sha256Hex(gz), diffId }, { priority: size }).then(() => void order.push(size));
+      await Promise.all([job(1), job(3), job(50), job(10)]);
+      assert.deepEqual(order, [1, 50, 10, 3]);
+      open();
+    } finally {
+      pool.close();
+    }
+  });
+
+  it("keeps huge blobs out of memory", () => {
+    assert.ok(fitsInMemory(50 << 20, "gzip"));
+    assert.ok(!fitsInMemory(300 << 20, "gzip"));
+    const trailer = new Uint8Array(18);
+    trailer.set([0xff, 0xff, 0xff, 0xff], 14); // ISIZE 4 GiB - 1
+    assert.ok(!fitsInMemory(18, "gzip", trailer));
+  });
+});
