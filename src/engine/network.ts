@@ -98,17 +98,14 @@ export function prepareNetworkNamespace(rec: ContainerRecord): void {
 
 /**
  * After the runtime created the container (process `pid` blocked before exec): attach its
- * networks (bridge mode), bring up lo (none). Records addresses and ports in `rec.network`
+ * networks (bridge mode). Records addresses and ports in `rec.network`
  * (the caller saves the record). Network state of a failed attempt is undone by the layer.
  */
 export async function setupNetwork(rec: ContainerRecord, pid: number): Promise<void> {
   const mode = netMode(rec.options);
   const net = await import("../network/index.ts");
   const netns = `/proc/${pid}/ns/net`;
-  if (mode === "none") {
-    await net.loopbackUp(rec.id, netns);
-    return;
-  }
+  // none: lo was brought up by the runtime's plan (LINK_UP)
   if (mode !== "bridge") return;
   await reconcileContainerNetworks();
   const o = rec.options;

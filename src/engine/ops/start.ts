@@ -12,9 +12,9 @@ import { procStart } from "../../runtime/state.ts";
 import { emitEvent } from "../events.ts";
 import { ConflictError, ExecError, type ContainerRecord } from "../model.ts";
 import { attachSocket, berthBinary, bundleDir, containerDir, exitFile, runDir, seccompCacheDir } from "../paths.ts";
-import { cleanupRuntime, moveToRootCgroup, observe, runtimeStore, takeSeccomp, warmCgroupAttach, ZERO_TIME } from "../runtime.ts";
+import { cleanupRuntime, observe, runtimeStore, takeSeccomp, warmCgroupAttach, ZERO_TIME } from "../runtime.ts";
 import { loadRecord, saveRecord, withContainerLock } from "../store.ts";
-import { prepareNetworkNamespace, setupNetwork } from "../network.ts";
+import { netMode, prepareNetworkNamespace, setupNetwork } from "../network.ts";
 import { mkdirSync } from "node:fs";
 import { trace } from "../../sys/trace.ts";
 
@@ -76,6 +76,8 @@ export async function launch(rec: ContainerRecord, o: StartOptions = {}): Promis
       bundle: bundleDir(id),
       seccomp,
       rootfsMount: { source: "overlay", fstype: "overlay", data: overlay.options },
+      // --network none: lo comes up in the plan, no CNI plugin run
+      loopbackUp: netMode(rec.options) === "none",
       monitor: {
         logPath: rec.logPath,
         logMaxSize: rec.options.logMaxSize,
@@ -94,13 +96,12 @@ export async function launch(rec: ContainerRecord, o: StartOptions = {}): Promis
     saveRecord(rec);
     throw err;
   }
+  // (the monitor left the container's cgroup itself, right after clone)
   const monitorPid = created.helper.child.pid;
-  // the monitor joined the container's cgroup to clone into it; it must not stay charged there
-  moveToRootCgroup(monitorPid);
   rec.state.monitorPid = monitorPid;
   rec.state.monitorStart = procStart(monitorPid)?.start ?? 0;
   rec.state.pid = created.state.pid;
-  trace("engine start: monitor moved out of the cgroup");
+  trace("engine start: monitor recorded");
   // not durable: after a machine crash nothing runs, whatever the record says (see saveRecord)
   saveRecord(rec, { durable: false });
   trace("engine start: record saved (monitor)");
