@@ -14,6 +14,7 @@ import { emitEvent } from "../events.ts";
 import type { ContainerOptions, ContainerRecord, MountOption } from "../model.ts";
 import { bundleDir, containerDir, containersDir, logPath, rootfsDir, seccompCacheDir } from "../paths.ts";
 import { rememberSeccomp, ZERO_TIME } from "../runtime.ts";
+import { checkNetworkOptions, netMode } from "../network.ts";
 import { buildSpec, capabilities, resolveConfig, seccompProfile, validateSecurityOpts } from "../spec.ts";
 import { newId, removeContainerFiles, reserveName, reserveRandomName, saveRecord, tryContainerLock, unlock } from "../store.ts";
 import { existsInLayers } from "../user.ts";
