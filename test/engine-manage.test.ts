@@ -165,9 +165,9 @@ describe("run -t", () => {
   });
 });
 
-/** python3: `berth run -t` on a 30x90 pty (the first size comes in a resize frame after start,
- *  hence the short sleep: run does not put the size in the spec yet); after the first size is printed the pty is resized
- *  to 50x120 and berth gets SIGWINCH; the container prints its size again. */
+/** python3: `berth run -t` on a 30x90 pty: the container's pty has that size from the start
+ *  (run puts it in the spec); after the first size is printed the pty is resized to 50x120 and
+ *  berth gets SIGWINCH; the container prints its size again. */
 const PTY_RESIZE = `
 import os, pty, sys, fcntl, termios, struct, signal, time
 berth = sys.argv[1]
@@ -175,7 +175,7 @@ pid, fd = pty.fork()
 if pid == 0:
     fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 90, 0, 0))
     os.execv(berth, [berth, "run", "--rm", "-t", "--network", "none", "busybox", "sh", "-c",
-        "[ -t 0 ] && echo tty-yes; sleep 0.3; echo before $(busybox stty size); sleep 1; echo after $(busybox stty size)"])
+        "[ -t 0 ] && echo tty-yes; echo before $(busybox stty size); sleep 1; echo after $(busybox stty size)"])
 out = b""
 resized = False
 deadline = time.time() + 20

@@ -54,6 +54,8 @@ export interface ContainerOptions {
   user?: string;
   hostname?: string;
   tty: boolean;
+  /** -t from a terminal: its size, so the container's pty starts with it (not 0x0) */
+  consoleSize?: { rows: number; cols: number };
   interactive: boolean;
   autoRemove: boolean;
   readOnly: boolean;

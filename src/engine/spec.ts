@@ -264,6 +264,7 @@ export function buildSpec(rec: ContainerRecord, ctx: SpecContext, seccomp: Secco
     ociVersion: "1.2.0",
     process: {
       terminal: o.tty,
+      ...(o.tty && o.consoleSize ? { consoleSize: { height: o.consoleSize.rows, width: o.consoleSize.cols } } : {}),
       user: { uid: c.uid, gid: c.gid, additionalGids: c.additionalGids },
       args: o.init ? [INIT_PATH, "--init", "--", c.path, ...c.args] : [c.path, ...c.args],
       env: c.env,

@@ -240,6 +240,7 @@ export function containerOptions(p: Parsed, image: string, cmd: string[]): Conta
     cmd,
     env: expandEnv([...envFromFiles(list(p, "env-file")), ...list(p, "env")]),
     tty: bool(p, "tty"),
+    ...(bool(p, "tty") && process.stdout.isTTY ? { consoleSize: { rows: process.stdout.rows, cols: process.stdout.columns } } : {}),
     interactive: bool(p, "interactive"),
     autoRemove,
     readOnly: bool(p, "read-only"),
