@@ -3,7 +3,8 @@
 // per-container flock; names are O_EXCL files holding the id,
 // so two concurrent `berth run --name x` cannot both get x.
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { writeFileAtomic } from "../sys/atomic.ts";
 import { join } from "node:path";
 import { tryLock, unlock, withLock } from "../image/lock.ts";
 import { ConflictError, NoSuchContainerError, type ContainerRecord } from "./model.ts";
@@ -30,15 +31,7 @@ export function tryContainerLock(id: string): number | undefined {
 export { unlock };
 
 function writeAtomic(path: string, data: string, durable: boolean): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, data);
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, data, 0o600, durable);
 }
 
 /**

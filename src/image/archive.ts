@@ -15,7 +15,7 @@ import type { ImageRecord, LayerRef } from "./store/images.ts";
 import { commitLayer, hasLayer, newLayerTemp } from "./store/layers.ts";
 import { Lease } from "./store/leases.ts";
 import { recordImage } from "./store/record.ts";
-import { fsyncDir } from "./store/atomic.ts";
+import { fsyncDir } from "../sys/atomic.ts";
 import { emitEvent } from "../engine/events.ts";
 
 const enc = new TextEncoder();

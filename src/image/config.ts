@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { berthRoot } from "../sys/paths.ts";
-import { writeFileAtomic } from "./store/atomic.ts";
+import { writeFileAtomic } from "../sys/atomic.ts";
 
 export interface AuthEntry {
   auth?: string;

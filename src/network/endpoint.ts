@@ -3,7 +3,7 @@
 // resolv.conf. Every function here runs under the network lock.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../image/store/atomic.ts";
+import { writeFileAtomic } from "../sys/atomic.ts";
 import { addChain, checkChain, delChain } from "./cni/chain.ts";
 import { execPlugin, type CniRuntimeArgs } from "./cni/exec.ts";
 import { CNI_VERSION, networkConflist, pluginInvocations } from "./cni/config.ts";

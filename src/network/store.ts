@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { berthRoot } from "../sys/paths.ts";
 import { withLock } from "../image/lock.ts";
-import { writeFileAtomic } from "../image/store/atomic.ts";
+import { writeFileAtomic } from "../sys/atomic.ts";
 import type { NetworkRecord, PortMapping } from "./types.ts";
 
 export type Json = null | boolean | number | string | Json[] | JsonObject;

@@ -1,7 +1,8 @@
 // Per-container runtime state under --root (default /run/berth-runtime): state.json written
 // atomically (temp file, fsync, rename), and the status derived from the live system rather
 // than trusted from disk: a dead or reused pid means "stopped", whatever the file says.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { writeFileAtomic } from "../sys/atomic.ts";
 import { join } from "node:path";
 import type { Spec } from "./spec.ts";
 
@@ -104,17 +105,9 @@ export class NotFoundError extends Error {
 }
 
 /** temp file + rename; fsync only where the data must survive a crash of the machine
- *  (the runtime's state lives on tmpfs under /run and dies with the machine anyway). */
+ *  (the runtime's state lives under /run and dies with the machine anyway). */
 export function writeAtomic(path: string, data: string, durable = false): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, data);
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, data, 0o600, durable);
 }
 
 /** Field 22 of /proc/<pid>/stat, and whether the process is a zombie; undefined if gone. */

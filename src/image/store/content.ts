@@ -5,7 +5,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readd
 import { join } from "node:path";
 import { berthRoot } from "../../sys/paths.ts";
 import { isDigest } from "../reference.ts";
-import { fsyncDir, writeFileAtomic } from "./atomic.ts";
+import { fsyncDir, writeFileAtomic } from "../../sys/atomic.ts";
 
 export class DigestMismatchError extends Error {
   override name = "DigestMismatchError";

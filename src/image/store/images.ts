@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { withLock } from "../lock.ts";
-import { writeFileAtomic } from "./atomic.ts";
+import { writeFileAtomic } from "../../sys/atomic.ts";
 import { lockPath, root } from "./content.ts";
 
 export interface LayerRef {

@@ -1,7 +1,7 @@
 // The body of a resolver process: serve the network's names on its gateway address until SIGTERM,
 // the network's removal, or a minute without any endpoint.
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { writeFileAtomic } from "../../image/store/atomic.ts";
+import { writeFileAtomic } from "../../sys/atomic.ts";
 import { namesFile, networkFile, resolverPidFile } from "../store.ts";
 import type { NetworkRecord } from "../types.ts";
 import { readNames } from "./names.ts";

@@ -1,7 +1,7 @@
 // The names file a network's resolver serves (<network>/names.json). Set-up and teardown rewrite it
 // atomically under the network lock; the resolver re-reads it when its inode or mtime changes.
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../../image/store/atomic.ts";
+import { writeFileAtomic } from "../../sys/atomic.ts";
 
 export interface NameEntry {
   ip: string;

@@ -1,4 +1,5 @@
-// Atomic file writes: temp file in the same directory, fsync, rename, fsync the directory.
+// Atomic file writes for every layer: temp file in the same directory, rename; with `sync`,
+// fsync the file before and its directory after (where a crash of the machine must not lose it).
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 
