@@ -4,8 +4,6 @@
 // start time) and the exit file, and `settle` repairs what a killed berth process or monitor
 // left behind.
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import { parseProcCgroup, readSelfCgroup } from "../runtime/cgroups/path.ts";
 import { cgroupMounts } from "../runtime/cgroups/detect.ts";
 import { managerFor, statusOf } from "../runtime/ops/common.ts";
 import { deleteContainer } from "../runtime/ops/delete.ts";
@@ -102,38 +100,7 @@ export function observe(rec: ContainerRecord): Observed {
   return { ...base, status: st.status };
 }
 
-let warmed = false;
-/**
- * Begin a no-op cgroup migration (this process into the cgroup it is in) on a worker thread.
- * The kernel makes the first cgroup.procs write after a quiet spell wait for an RCU grace
- * period (cgroup_threadgroup_rwsem's rcu_sync: 3-16 ms here); writes during it share that wait
- * and writes shortly after it skip it. Begun as `run`/`start` begins, the wait overlaps the
- * engine's own work instead of stalling the helper when it joins the container's cgroup.
- * Best effort: any error is ignored (the helper's own write then pays, as before).
- */
-export function warmCgroupAttach(): void {
-  if (warmed) return;
-  warmed = true;
-  try {
-    const m = cgroupMounts();
-    const self = parseProcCgroup(readSelfCgroup());
-    let file: string | undefined;
-    if (m.mode === "unified") {
-      const own = self.get("");
-      if (m.v2 && own !== undefined) file = `${m.v2}${own === "/" ? "" : own}/cgroup.procs`;
-    } else {
-      for (const [ctrl, mp] of m.v1) {
-        const own = self.get(ctrl);
-        if (own === undefined) continue;
-        file = `${mp}${own === "/" ? "" : own}/cgroup.procs`;
-        break;
-      }
-    }
-    if (file) writeFile(file, String(process.pid)).catch(() => undefined);
-  } catch {
-    /* no cgroups to warm */
-  }
-}
+export { warmCgroupAttach } from "../runtime/cgroups/warm.ts";
 
 /** Move a process (the monitor) out of the container's cgroups into the hierarchy roots, so it
  *  is not charged to the container's limits and the cgroup can be removed under it. */

@@ -1,5 +1,6 @@
 import { parseFlags, str, bool, int, UsageError, type Parsed } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
+import { warmCgroupAttach } from "../../runtime/cgroups/warm.ts";
 import { createContainer, type CreateOptions } from "../../runtime/ops/create.ts";
 
 export const CREATE_FLAGS = [
@@ -32,6 +33,8 @@ export function createOptions(p: Parsed, id: string): CreateOptions {
 }
 
 export default async function create(ctx: RuntimeCtx): Promise<number> {
+  // the kernel's first cgroup migration waits for an RCU grace period: start it now, in the background
+  warmCgroupAttach();
   const p = parseFlags(ctx.args, CREATE_FLAGS);
   await createContainer(ctx.store, createOptions(p, oneId(p.args, "create")));
   return 0;

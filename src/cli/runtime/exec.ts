@@ -2,12 +2,15 @@
 import { readFileSync } from "node:fs";
 import { parseFlags, str, bool, int, list, UsageError } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
+import { warmCgroupAttach } from "../../runtime/cgroups/warm.ts";
 import { execInContainer } from "../../runtime/ops/exec.ts";
 import type { Process } from "../../runtime/spec.ts";
 
 const FORWARD = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 export default async function exec(ctx: RuntimeCtx): Promise<number> {
+  // the kernel's first cgroup migration waits for an RCU grace period: start it now, in the background
+  warmCgroupAttach();
   const p = parseFlags(
     ctx.args,
     [

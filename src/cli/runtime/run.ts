@@ -2,6 +2,7 @@
 // forwards signals to it and exits with its status; then the container is deleted.
 import { parseFlags, bool } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
+import { warmCgroupAttach } from "../../runtime/cgroups/warm.ts";
 import { createContainer, needsStart } from "../../runtime/ops/create.ts";
 import { startContainer } from "../../runtime/ops/start.ts";
 import { deleteContainer } from "../../runtime/ops/delete.ts";
@@ -11,6 +12,8 @@ import { trace } from "../../sys/trace.ts";
 const FORWARD = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 export default async function run(ctx: RuntimeCtx): Promise<number> {
+  // the kernel's first cgroup migration waits for an RCU grace period: start it now, in the background
+  warmCgroupAttach();
   const p = parseFlags(ctx.args, CREATE_FLAGS);
   const id = oneId(p.args, "run");
   const detach = bool(p, "detach");
