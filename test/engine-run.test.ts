@@ -43,9 +43,11 @@ describe("run", () => {
     const bad = e.berth(["run", "--no-such-flag", "busybox"]);
     assert.equal(bad.code, 125);
     assert.match(bad.stderr, /unknown flag: --no-such-flag/);
-    const img = e.berth(["run", "--rm", "nosuchimage"]);
+    // a registry on loopback that is not there: tests never look up or reach outside hosts
+    const img = e.berth(["run", "--rm", "127.0.0.1:1/nosuchimage"]);
     assert.equal(img.code, 125);
-    assert.match(img.stderr, /Unable to find image 'nosuchimage:latest' locally/);
+    assert.match(img.stderr, /Unable to find image '127\.0\.0\.1:1\/nosuchimage:latest' locally/);
+    assert.match(img.stderr, /127\.0\.0\.1:1 is not reachable/);
   });
 
   it("applies -e, -w, -u, --hostname and the image's PATH", () => {
