@@ -8,7 +8,7 @@
 // berth against podman.
 //   sh scripts/build.sh && scripts/bun bench/network.ts [iterations] [engine rounds]
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -55,6 +55,7 @@ try {
 // ---- through the engine: start-time cost of a bridge network, and throughput host -> container
 
 const ROUNDS = Number(process.argv[3] ?? 15);
+const loadBefore = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
 const berth = resolve(import.meta.dir, "../bin/berth");
 const work = mkdtempSync(join(tmpdir(), "berth-netbench-engine-"));
 const env = { ...process.env, BERTH_ROOT: join(work, "berth") };
@@ -94,9 +95,34 @@ writeFileSync(tar, busyboxLayer());
 must(berth, ["import", "-c", 'CMD ["sh"]', tar, "busybox:latest"], env);
 const saved = join(work, "busybox-image.tar");
 must(berth, ["save", "-o", saved, "busybox:latest"], env);
+// An attached `run --rm` returns once the exit is recorded and leaves the network's teardown to
+// the container's exit command (the monitor's process). The bench times until `run` returns,
+// then waits, untimed, until the network state is gone, so the background teardown neither
+// overlaps the next contender nor is charged to it (nor to the next bridge run's reconcile); how
+// long after the return the teardown finished is reported apart.
+const WARMUP = 2;
+const netState = [join(env.BERTH_ROOT, "networks", "endpoints"), join(env.BERTH_ROOT, "networks", "netns")];
+const stateGone = () => netState.every((d) => !existsSync(d) || readdirSync(d).length === 0);
+const bridgeReturn: number[] = [];
+const bridgeSettle: number[] = [];
 const contenders: Contender[] = [
   { name: "berth --network none", run: () => void must(berth, ["run", "--rm", "--network", "none", "busybox", "true"], env) },
-  { name: "berth (default bridge)", run: () => void must(berth, ["run", "--rm", "busybox", "true"], env) },
+  {
+    name: "berth (default bridge)",
+    run: (r) => {
+      const t0 = performance.now();
+      must(berth, ["run", "--rm", "busybox", "true"], env);
+      const t1 = performance.now();
+      while (!stateGone()) {
+        if (performance.now() - t1 > 10_000) throw new Error("berth: network state not gone 10 s after run --rm returned");
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      }
+      if (r >= WARMUP) {
+        bridgeReturn.push(t1 - t0);
+        bridgeSettle.push(performance.now() - t1);
+      }
+    },
+  },
 ];
 const pr = ["--root", join(work, "podman/root"), "--runroot", join(work, "podman/run"), "--storage-driver", "overlay"];
 let penv: NodeJS.ProcessEnv | undefined;
@@ -122,11 +148,14 @@ if (have("podman")) {
   }
 }
 try {
-  const times = interleave(contenders, ROUNDS, 2);
+  const times = interleave(contenders, ROUNDS, WARMUP);
+  times.set("berth (default bridge)", bridgeReturn); // without the untimed wait for the teardown
   console.log(report(`\nrun --rm busybox true, with and without a bridge network (${ROUNDS} interleaved rounds)`, times, "berth --network none"));
+  console.log(`load average before / after: ${loadBefore} / ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
   const extra = (a: string, b: string) => median(times.get(a)!) - median(times.get(b)!);
   const berthExtra = extra("berth (default bridge)", "berth --network none");
   console.log(`extra start time of a bridge network: berth ${berthExtra.toFixed(1)} ms`);
+  console.log(`  (berth's network teardown, by the exit command, done ${median(bridgeSettle).toFixed(1)} ms after run returned: median; max ${Math.max(...bridgeSettle).toFixed(1)})`);
   if (times.has("podman (default network)")) {
     const podmanExtra = extra("podman (default network)", "podman --network=none");
     console.log(`                                      podman ${podmanExtra.toFixed(1)} ms; berth/podman ${(berthExtra / podmanExtra).toFixed(2)} (target <= 0.33)`);

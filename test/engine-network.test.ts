@@ -228,6 +228,36 @@ describe("engine networking", () => {
     assert.ok(!iptablesSave().includes(`--dport ${hostPort} `), "the published port's DNAT rule is gone");
   });
 
+  it("attached run --rm leaves the network teardown to the monitor's exit command: nothing remains", async () => {
+    const epDir = join(netDir(), "endpoints");
+    const before = new Set(existsSync(epDir) ? readdirSync(epDir) : []);
+    let id = "";
+    let ip = "";
+    let veth = "";
+    const child = e.spawnBerth(["run", "--rm", ...DNS, "--network", NET, "-p", "127.0.0.1::80", "busybox", "sleep", "1"]);
+    const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    const seen = await until(() => {
+      for (const f of existsSync(epDir) ? readdirSync(epDir) : []) {
+        if (before.has(f) || !f.endsWith(".json")) continue;
+        const s = JSON.parse(readFileSync(join(epDir, f), "utf8")) as {
+          attachments: { done: number; plugins: unknown[]; result?: { interfaces: { name: string; sandbox?: string }[]; ips: { address: string }[] } }[];
+        };
+        const a = s.attachments[0];
+        if (!a?.result || a.done !== a.plugins.length) continue;
+        id = f.slice(0, -5);
+        ip = a.result.ips[0]!.address.split("/")[0]!;
+        veth = a.result.interfaces.find((i) => !i.sandbox && i.name.startsWith("veth"))?.name ?? "";
+        return true;
+      }
+      return false;
+    }, 10_000);
+    assert.ok(seen && veth, "set-up finished");
+    ids.add(id);
+    assert.equal(await exited, 0);
+    const clean = await until(() => leftovers(id, ip, veth, [NET]).length === 0, 10_000);
+    assert.ok(clean, `left behind: ${leftovers(id, ip, veth, [NET]).join("; ")}`);
+  });
+
   it("restart policy and `berth restart` bring networking back", async () => {
     const id = runD(["--name", `${tag}-again`, "--restart", "on-failure:1", "--network", NET, "busybox", "sh", "-c", `${serve(7002, "again")[2]} & sleep 0.5; [ -e /tmp/once ] || { touch /tmp/once; exit 1; }; wait`]);
     assert.ok(await until(() => inspect(id, "{{.RestartCount}} {{.State.Status}}") === "1 running", 8000), inspect(id, "{{.RestartCount}} {{.State.Status}}"));

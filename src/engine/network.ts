@@ -10,6 +10,7 @@ import { bundleDir, containerDir } from "./paths.ts";
 import { observe } from "./runtime.ts";
 import { resolveId, tryContainerLock, tryLoadRecord, unlock, withContainerLock, loadRecord, saveRecord } from "./store.ts";
 import type { PortMapping } from "../network/types.ts";
+import { trace } from "../sys/trace.ts";
 
 export type NetMode = "bridge" | "none" | "host" | "container";
 
@@ -17,6 +18,13 @@ export function netMode(o: Pick<ContainerOptions, "network">): NetMode {
   if (o.network === "none" || o.network === "host") return o.network;
   if (o.network.startsWith("container:")) return "container";
   return "bridge";
+}
+
+/** Whether the runtime's plan brings up lo (LINK_UP) in the container's new netns: --network none,
+ *  and bridge mode, whose set-up then runs no CNI loopback plugin. */
+export function runtimeBringsUpLoopback(o: Pick<ContainerOptions, "network">): boolean {
+  const m = netMode(o);
+  return m === "none" || m === "bridge";
 }
 
 /** The networks a bridge-mode container joins, in order. */
@@ -108,6 +116,7 @@ export async function setupNetwork(rec: ContainerRecord, pid: number): Promise<v
   // none: lo was brought up by the runtime's plan (LINK_UP)
   if (mode !== "bridge") return;
   await reconcileContainerNetworks();
+  trace("network: reconciled");
   const o = rec.options;
   const dir = containerDir(rec.id);
   const res = await net.setupContainerNetwork({
@@ -115,6 +124,8 @@ export async function setupNetwork(rec: ContainerRecord, pid: number): Promise<v
     name: rec.name,
     hostname: rec.config.hostname,
     netnsPath: netns,
+    // the runtime's plan brought lo up (LINK_UP), as for --network none
+    loopbackUp: runtimeBringsUpLoopback(rec.options),
     attachments: endpointOptions(o).map((e) => ({ ...e })),
     ports: await publishedPorts(rec),
     dns: o.dns ?? [],
@@ -164,6 +175,22 @@ export async function reconcileContainerNetworks(): Promise<string[]> {
   const live = (id: string) => networkLive(id, net.endpointNetnsPath);
   if (!ids.some((id) => !live(id))) return [];
   return net.reconcileNetworks(live);
+}
+
+/**
+ * The network teardown an attached `run --rm` left to the monitor's exit command (or that a
+ * crash left): whatever network state container `id` still has. Errors are kept for the next
+ * reconcile (the state stays, and an ID without a record is never live).
+ */
+export async function teardownLeftoverNetwork(id: string): Promise<void> {
+  const { hasNetworkState } = await import("../network/state-ids.ts");
+  if (!hasNetworkState(id)) return;
+  const net = await import("../network/index.ts");
+  try {
+    await net.teardownContainerNetwork(id);
+  } catch (e) {
+    if (process.env.BERTH_DEBUG) process.stderr.write(`berth: network teardown: ${(e as Error).message}\n`);
+  }
 }
 
 /** `network connect` of a container: attach now when it runs, and remember it for its next starts. */

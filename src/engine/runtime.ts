@@ -135,8 +135,9 @@ export function oomKilled(rec: Pick<ContainerRecord, "id">): boolean {
   }
 }
 
-/** Tear down what a started container holds: processes, cgroup, runtime state, network, socket. */
-export async function cleanupRuntime(rec: ContainerRecord): Promise<void> {
+/** Tear down what a started container holds: processes, cgroup, runtime state, network, socket.
+ *  `keepNetwork`: leave the network to the monitor's exit command (attached `run --rm`). */
+export async function cleanupRuntime(rec: ContainerRecord, o: { keepNetwork?: boolean } = {}): Promise<void> {
   if (runtimeStore().exists(rec.id)) {
     try {
       await deleteContainer(runtimeStore(), rec.id, true);
@@ -144,7 +145,7 @@ export async function cleanupRuntime(rec: ContainerRecord): Promise<void> {
       runtimeStore().remove(rec.id);
     }
   }
-  if (rec.network?.mode === "bridge") {
+  if (rec.network?.mode === "bridge" && !o.keepNetwork) {
     try {
       const net = await import("../network/index.ts");
       await net.teardownContainerNetwork(rec.id);
@@ -166,8 +167,8 @@ export function markExited(rec: ContainerRecord, code: number, finishedAt: strin
 }
 
 /** Remove a container that is not running: runtime leftovers, files, name. */
-export async function destroy(rec: ContainerRecord): Promise<void> {
-  await cleanupRuntime(rec);
+export async function destroy(rec: ContainerRecord, o: { keepNetwork?: boolean } = {}): Promise<void> {
+  await cleanupRuntime(rec, o);
   removeContainerFiles(rec.id, rec.name);
   emitEvent({ type: "container", action: "destroy", id: rec.id, attributes: { name: rec.name, image: rec.imageName } });
 }

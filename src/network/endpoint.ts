@@ -4,8 +4,9 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../sys/atomic.ts";
-import { addChain, checkChain, delChain } from "./cni/chain.ts";
-import { execPlugin, type CniRuntimeArgs } from "./cni/exec.ts";
+import { leaseDir, pickAddress } from "./cni/address.ts";
+import { addChain, checkChain, delChain, isHostSide } from "./cni/chain.ts";
+import { CniError, execPlugin, type CniRuntimeArgs } from "./cni/exec.ts";
 import { CNI_VERSION, networkConflist, pluginInvocations } from "./cni/config.ts";
 import { readNames, writeNames, type NamesFile } from "./dns/names.ts";
 import { ensureResolver, resolverPid, stopResolver } from "./dns/supervisor.ts";
@@ -14,6 +15,7 @@ import { formatCidr, isHostAddress, parseCidr, parseIPv4 } from "./ipv4.ts";
 import { findNetwork } from "./networks.ts";
 import { isNetns, pinNetns, pinPath, unpinNetns } from "./netns.ts";
 import { resolvePorts } from "./ports.ts";
+import { hostRoutes } from "./subnets.ts";
 import { parseAddHost, parseDnsServers } from "./specs.ts";
 import {
   deleteEndpoint,
@@ -29,6 +31,7 @@ import {
   type Json,
   type JsonObject,
 } from "./store.ts";
+import { trace } from "../sys/trace.ts";
 import type { AttachResult, EndpointInfo, NetworkAttachment, NetworkRecord, PortMapping } from "./types.ts";
 
 /** What the engine passes when a container's netns exists and its process has not started yet. */
@@ -40,6 +43,8 @@ export interface ContainerNetworkSpec {
   hostname: string;
   /** the container's netns: /proc/PID/ns/net or a bind mount of it */
   netnsPath: string;
+  /** lo is already up (the runtime's plan brought it up): no loopback plugin run */
+  loopbackUp?: boolean;
   /** [] = no network but loopback (--network none) */
   attachments: NetworkAttachment[];
   /** from parsePortSpec; published on the first non-internal network */
@@ -179,13 +184,70 @@ function planAttachment(s: ContainerNetState, n: NetworkRecord, req: NetworkAtta
   };
 }
 
+/** Whether the network's bridge already carries its subnet (a host route through it): portmap
+ *  finds the interface to set route_localnet on by routing to the container's address. */
+function bridgeUp(n: NetworkRecord): boolean {
+  const c = parseCidr(n.subnet ?? "");
+  return !!c && hostRoutes().some((r) => r.dev === n.bridge && r.cidr.base === c.base && r.cidr.prefix === c.prefix);
+}
+
+/**
+ * When the container's address can be known before ADD — `--ip`, or a free address berth picks
+ * from host-local's leases and then requests — a result holding just that address, for the
+ * host-side plugins to run alongside bridge (chain.ts). Picking patches the bridge plugin's
+ * runtimeConfig (the stored config is what DEL and CHECK run). Undefined: plain sequential chain.
+ */
+function seedResult(a: EndpointAttachment, n: NetworkRecord): { seed: JsonObject; picked: boolean } | undefined {
+  if (!a.plugins.some(isHostSide) || !n.subnet || !n.gateway || !bridgeUp(n)) return undefined;
+  const bridge = a.plugins[0]!;
+  const prefix = parseCidr(n.subnet)!.prefix;
+  const rc = obj(bridge.runtimeConfig) ?? {};
+  let ip = typeof arr(rc.ips)[0] === "string" ? String(arr(rc.ips)[0]).split("/")[0]! : undefined;
+  let picked = false;
+  if (!ip) {
+    const dir = leaseDir(bridge);
+    ip = dir ? pickAddress(dir, n.subnet, n.gateway) : undefined;
+    if (!ip) return undefined;
+    bridge.runtimeConfig = { ...rc, ips: [`${ip}/${prefix}`] };
+    picked = true;
+  }
+  const seed: JsonObject = { cniVersion: a.cniVersion, interfaces: [], ips: [{ address: `${ip}/${prefix}`, gateway: n.gateway }], routes: [], dns: {} };
+  return { seed, picked };
+}
+
 /** ADD `a` (already appended to s.attachments and saved), then publish its names. */
 async function addAttachment(s: ContainerNetState, a: EndpointAttachment, n: NetworkRecord): Promise<void> {
-  await addChain(a.plugins, runtimeArgs(s, a.ifname), (done, result) => {
+  const args = runtimeArgs(s, a.ifname);
+  const onStep = (done: number, result: JsonObject) => {
     a.done = done;
     a.result = result;
     saveEndpoint(s);
-  });
+  };
+  const bridgeRc = a.plugins[0]?.runtimeConfig;
+  const pre = seedResult(a, n);
+  if (pre) {
+    // write-ahead: every plugin may run from here on, and DEL needs the address
+    a.started = a.plugins.length;
+    a.result = pre.seed;
+    saveEndpoint(s);
+    try {
+      await addChain(a.plugins, args, onStep, pre.seed);
+    } catch (e) {
+      // the address berth picked was taken meanwhile (another state root on the shared default
+      // bridge): everything was undone; let host-local choose, one plugin after the other
+      if (!pre.picked || !(e instanceof CniError) || !/not available|already (been )?(allocated|reserved)/i.test(e.message)) throw e;
+      if (bridgeRc === undefined) delete a.plugins[0]!.runtimeConfig;
+      else a.plugins[0]!.runtimeConfig = bridgeRc;
+      a.started = 0;
+      a.done = 0;
+      delete a.result;
+      saveEndpoint(s);
+      await addChain(a.plugins, args, onStep);
+    }
+  } else {
+    await addChain(a.plugins, args, onStep);
+  }
+  trace(`network: CNI chain on "${n.name}" done`);
   if (usesResolver(n, s)) {
     const info = parseResult(a.result, a.ifname);
     updateNames(n, (f) => {
@@ -202,7 +264,7 @@ async function removeAttachment(s: ContainerNetState, a: EndpointAttachment): Pr
     const f = existsSync(namesFile(n.name)) ? updateNames(n, (f) => delete f.endpoints[s.id]) : undefined;
     if (!f || Object.keys(f.endpoints).length === 0) stopResolver(n.name);
   }
-  const plugins = a.plugins.slice(0, Math.min(a.done + 1, a.plugins.length));
+  const plugins = a.plugins.slice(0, Math.min(Math.max(a.done + 1, a.started ?? 0), a.plugins.length));
   await delChain(plugins, a.result, runtimeArgs(s, a.ifname));
   s.attachments = s.attachments.filter((x) => x !== a);
   saveEndpoint(s);
@@ -221,6 +283,7 @@ function takenPorts(exceptId: string): { container: string; port: PortMapping }[
 // ---- the container-level operations (lock held by callers in index.ts)
 
 export async function setupLocked(c: ContainerNetworkSpec, nets: NetworkRecord[]): Promise<AttachResult> {
+  trace("network: set-up locked");
   if (!ID_RE.test(c.id)) throw new Error(`invalid container ID "${c.id}"`);
   const who = c.name || c.id.slice(0, 12);
   if (loadEndpoint(c.id) || existsSync(pinPath(c.id))) await teardownLocked(c.id); // leftovers of an earlier start
@@ -254,8 +317,9 @@ export async function setupLocked(c: ContainerNetworkSpec, nets: NetworkRecord[]
   const plans = targets.map((t, i) => planAttachment(s, t.net, t.req, `eth${i}`, t === portNet ? ports : []));
   saveEndpoint(s); // write-ahead: from here on, reconcile knows about this container
   pinNetns(c.id, c.netnsPath);
+  trace("network: record written, netns pinned");
   try {
-    await execPlugin("ADD", { cniVersion: CNI_VERSION, name: "loopback", type: "loopback" }, { containerId: c.id, netns: s.netnsPin, ifname: "lo" });
+    if (!c.loopbackUp) await execPlugin("ADD", { cniVersion: CNI_VERSION, name: "loopback", type: "loopback" }, { containerId: c.id, netns: s.netnsPin, ifname: "lo" });
     for (let i = 0; i < plans.length; i++) {
       s.attachments.push(plans[i]!);
       saveEndpoint(s);
@@ -267,6 +331,7 @@ export async function setupLocked(c: ContainerNetworkSpec, nets: NetworkRecord[]
   }
   const r = attachResult(s);
   writeFiles(s, r);
+  trace("network: hosts, resolv.conf written");
   return r;
 }
 

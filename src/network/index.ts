@@ -61,8 +61,9 @@ export { pinPath } from "./netns.ts";
 export { networkStateIds } from "./state-ids.ts";
 
 /**
- * Attach a container to its networks (CNI ADD: loopback, then bridge → tuning → firewall → portmap
- * per network, interfaces eth0, eth1, ... in `attachments` order), publish `ports` on the first
+ * Attach a container to its networks (CNI ADD: loopback unless `loopbackUp`, then bridge → tuning →
+ * firewall → portmap per network — firewall and portmap alongside bridge when the address is
+ * known beforehand, see cni/chain.ts — interfaces eth0, eth1, ... in `attachments` order), publish `ports` on the first
  * non-internal network, register its DNS names (name, aliases, short ID) with each user-defined
  * network's resolver (starting it if needed).
  * `attachments: []` gives a loopback-only namespace (--network none). For --network host and

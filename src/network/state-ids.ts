@@ -1,8 +1,14 @@
 // Which containers the network layer holds state for, without loading the layer (a cheap test,
 // run by frequent commands such as `ps`, of whether reconcileNetworks has anything to do).
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { berthRoot } from "../sys/paths.ts";
+
+/** Whether the network layer holds anything for container `id` (two stats, no lock). */
+export function hasNetworkState(id: string): boolean {
+  const d = join(berthRoot(), "networks");
+  return existsSync(join(d, "endpoints", `${id}.json`)) || existsSync(join(d, "netns", id));
+}
 
 /**
  * IDs of the containers the network layer holds something for (an endpoint record or a pinned

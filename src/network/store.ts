@@ -91,6 +91,8 @@ export interface EndpointAttachment {
   plugins: JsonObject[];
   /** how many plugins ADD completed; DEL runs for all of them (and the one that may have been interrupted) */
   done: number;
+  /** how many plugins' ADD may have begun, when they run concurrently (cni/chain.ts); DEL covers them too */
+  started?: number;
   /** the latest CNI result (the chain's final result once done === plugins.length) */
   result?: JsonObject;
   aliases: string[];

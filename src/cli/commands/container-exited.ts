@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { ContainerRecord } from "../../engine/model.ts";
 import { recordPath, runtimeRoot } from "../../engine/paths.ts";
 import { trace } from "../../sys/trace.ts";
+import { hasNetworkState } from "../../network/state-ids.ts";
 
 /** What handleExit would find without doing anything: no record and no runtime state, or a
  *  record whose exit was already recorded (or that belongs to another monitor). Records are
@@ -18,7 +19,8 @@ export function alreadyHandled(id: string, monitorPid: number): boolean {
   try {
     text = readFileSync(recordPath(id), "utf8");
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(join(runtimeRoot(), id));
+    // (an attached `run --rm` leaves the network teardown to this command)
+    return (e as NodeJS.ErrnoException).code === "ENOENT" && !existsSync(join(runtimeRoot(), id)) && !hasNetworkState(id);
   }
   try {
     const st = (JSON.parse(text) as ContainerRecord).state;

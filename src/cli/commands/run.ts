@@ -10,6 +10,7 @@ import { parseSignal } from "../../engine/ops/stop.ts";
 import { killContainer as runtimeKill } from "../../runtime/ops/kill.ts";
 import { readExitFile, runtimeStore, warmCgroupAttach } from "../../engine/runtime.ts";
 import { tryLoadRecord } from "../../engine/store.ts";
+import { procStart } from "../../runtime/state.ts";
 import { CONTAINER_FLAGS, containerOptions } from "./container-flags.ts";
 import { out, runError } from "./container-util.ts";
 import { trace } from "../../sys/trace.ts";
@@ -61,8 +62,9 @@ export async function runAttached(id: string, o: Pick<ContainerOptions, "tty" | 
   let session: AttachSession | undefined;
   const tty = o.tty && process.stdin.isTTY;
   let monitorPid: number;
+  let monitorStart: number;
   try {
-    ({ monitorPid } = (await startContainer(id, {
+    ({ monitorPid, monitorStart } = (await startContainer(id, {
       beforeStart: async () => {
         session = await attach(id, (k, d) => {
           if (k === 1 && want("stdout")) out(1, d);
@@ -106,7 +108,11 @@ export async function runAttached(id: string, o: Pick<ContainerOptions, "tty" | 
   if (code === undefined) code = readExitFile(id)?.code ?? 125;
   // record the exit now (the monitor's exit command would too: whoever comes first does it);
   // restart policies stay with the exit command
-  if (o.restart.name === "no" && tryLoadRecord(id)) await handleExit(id, monitorPid, false).catch(() => undefined);
+  // With --rm, the network's teardown is left to the monitor's exit command when the monitor is
+  // still there to exec it (if that is killed, the next berth command's reconcile does it);
+  // with the monitor gone, this process tears the network down itself.
+  const deferNetwork = o.autoRemove && procStart(monitorPid)?.start === monitorStart;
+  if (o.restart.name === "no" && tryLoadRecord(id)) await handleExit(id, monitorPid, false, deferNetwork).catch(() => undefined);
   trace("run: exit handled");
   return code;
 }

@@ -11,6 +11,7 @@ import { existsSync, rmSync } from "node:fs";
 import { containerDir } from "../paths.ts";
 import { lockPath, loadRecord, saveRecord, tryLoadRecord, withContainerLock } from "../store.ts";
 import { launch } from "./start.ts";
+import { teardownLeftoverNetwork } from "../network.ts";
 import { trace } from "../../sys/trace.ts";
 
 const BACKOFF_START_MS = 100;
@@ -32,8 +33,10 @@ export function shouldRestart(rec: ContainerRecord, code: number): boolean {
 }
 
 /** Record the exit of the container whose monitor was `monitorPid`. With allowRestart false
- *  (the attached `run` client) restart policies are left to the monitor's exit command. */
-export async function handleExit(id: string, monitorPid: number, allowRestart = true): Promise<void> {
+ *  (the attached `run` client) restart policies are left to the monitor's exit command; with
+ *  deferNetwork (the attached `run --rm` client, its monitor alive) so is the network teardown
+ *  of a removed container: the exit command finds the network state and tears it down. */
+export async function handleExit(id: string, monitorPid: number, allowRestart = true, deferNetwork = false): Promise<void> {
   let delay = 0;
   const proceed = await withContainerLock(id, async () => {
     trace("exit: locked");
@@ -43,6 +46,7 @@ export async function handleExit(id: string, monitorPid: number, allowRestart = 
       // and the lock file that taking the lock just recreated (nothing else can want the lock
       // of a container that is gone; a create in progress has its directory)
       if (runtimeStore().exists(id)) await cleanupRuntime({ id, network: undefined } as ContainerRecord);
+      if (!deferNetwork) await teardownLeftoverNetwork(id);
       if (!existsSync(containerDir(id))) rmSync(lockPath(id), { force: true });
       return false;
     }
@@ -53,7 +57,8 @@ export async function handleExit(id: string, monitorPid: number, allowRestart = 
     const finishedAt = ex?.at ?? new Date().toISOString();
     const oom = oomKilled(rec);
     trace("exit: exit file, oom read");
-    await cleanupRuntime(rec);
+    const keepNetwork = deferNetwork && rec.options.autoRemove;
+    await cleanupRuntime(rec, { keepNetwork });
     trace("exit: runtime cleaned");
     markExited(rec, code, finishedAt, oom);
     emitEvent({ type: "container", action: "die", id, attributes: { name: rec.name, image: rec.imageName, exitCode: String(code) } });
@@ -66,7 +71,7 @@ export async function handleExit(id: string, monitorPid: number, allowRestart = 
       saveRecord(rec);
       return true;
     }
-    if (rec.options.autoRemove) await destroy(rec);
+    if (rec.options.autoRemove) await destroy(rec, { keepNetwork });
     else saveRecord(rec);
     trace("exit: removed or saved");
     return false;

@@ -14,7 +14,7 @@ import { ConflictError, ExecError, type ContainerRecord } from "../model.ts";
 import { attachSocket, berthBinary, bundleDir, containerDir, exitFile, runDir, seccompCacheDir } from "../paths.ts";
 import { cleanupRuntime, observe, runtimeStore, takeSeccomp, warmCgroupAttach, ZERO_TIME } from "../runtime.ts";
 import { loadRecord, saveRecord, withContainerLock } from "../store.ts";
-import { netMode, prepareNetworkNamespace, setupNetwork } from "../network.ts";
+import { prepareNetworkNamespace, runtimeBringsUpLoopback, setupNetwork } from "../network.ts";
 import { mkdirSync } from "node:fs";
 import { trace } from "../../sys/trace.ts";
 
@@ -76,8 +76,8 @@ export async function launch(rec: ContainerRecord, o: StartOptions = {}): Promis
       bundle: bundleDir(id),
       seccomp,
       rootfsMount: { source: "overlay", fstype: "overlay", data: overlay.options },
-      // --network none: lo comes up in the plan, no CNI plugin run
-      loopbackUp: netMode(rec.options) === "none",
+      // --network none and bridge: lo comes up in the plan, no CNI plugin run
+      loopbackUp: runtimeBringsUpLoopback(rec.options),
       monitor: {
         logPath: rec.logPath,
         logMaxSize: rec.options.logMaxSize,

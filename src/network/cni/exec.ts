@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Json, JsonObject } from "../store.ts";
+import { trace } from "../../sys/trace.ts";
 
 export type CniCommand = "ADD" | "DEL" | "CHECK" | "VERSION";
 
@@ -74,6 +75,7 @@ export async function execPlugin(command: CniCommand, conf: JsonObject, args: Cn
   };
   const proc = Bun.spawn([bin], { env, stdin: Buffer.from(JSON.stringify(conf)), stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  trace(`network: CNI ${type} ${command} (${args.ifname})`);
   if (code !== 0) {
     let detail = err.trim() || `exit status ${code}`;
     let ecode = 0;
