@@ -1,11 +1,10 @@
 // container prune: every stopped container (optionally filtered by label / until).
-import { statSync } from "node:fs";
 import type { ContainerRecord } from "../model.ts";
 import { containerDir } from "../paths.ts";
 import { current } from "../runtime.ts";
 import { containerIds, tryLoadRecord } from "../store.ts";
 import { removeContainer } from "./remove.ts";
-import { spawnSync } from "node:child_process";
+import { dirSize } from "../volumes/size.ts";
 
 export async function pruneContainers(keep: (r: ContainerRecord) => boolean = () => false): Promise<{ deleted: string[]; reclaimed: number }> {
   const deleted: string[] = [];
@@ -17,7 +16,7 @@ export async function pruneContainers(keep: (r: ContainerRecord) => boolean = ()
     const st = cur.obs.status;
     if (st !== "exited" && st !== "created" && st !== "dead") continue;
     if (keep(cur.rec)) continue;
-    reclaimed += duBytes(`${containerDir(id)}/diff`);
+    reclaimed += dirSize(`${containerDir(id)}/diff`);
     try {
       await removeContainer(id);
       deleted.push(id);
@@ -26,14 +25,4 @@ export async function pruneContainers(keep: (r: ContainerRecord) => boolean = ()
     }
   }
   return { deleted, reclaimed };
-}
-
-export function duBytes(path: string): number {
-  try {
-    statSync(path);
-  } catch {
-    return 0;
-  }
-  const r = spawnSync("du", ["-sb", path], { encoding: "utf8" });
-  return Number(r.stdout.split("\t")[0]) || 0;
 }
