@@ -1,6 +1,6 @@
 // Benchmark helpers: interleaved runs of several commands, medians, ratios.
 import { spawnSync } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -13,6 +13,7 @@ export interface Contender {
 }
 
 const errFile = join(tmpdir(), `berth-bench-stderr-${process.pid}`);
+process.on("exit", () => rmSync(errFile, { force: true }));
 
 /** Run a command, its stderr to a file: a pipe would be inherited by a created container's
  *  init and keep spawnSync waiting until that container exits. */

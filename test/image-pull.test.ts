@@ -29,6 +29,9 @@ async function reset(): Promise<void> {
   rmSync(join(root, "ingest"), { recursive: true, force: true });
 }
 
+// every describe below uses `root`: remove it once they are all done
+after(() => rmSync(root, { recursive: true, force: true }));
+
 describe("image pull", () => {
   let reg: TestRegistry;
   const bb = busyboxImage();
@@ -38,7 +41,6 @@ describe("image pull", () => {
   });
   after(async () => {
     await reg?.stop();
-    rmSync(root, { recursive: true, force: true });
   });
 
   it("pulls by tag, unpacks the layer, records the image", async () => {
