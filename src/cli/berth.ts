@@ -2,6 +2,7 @@
 // berth: the engine CLI. This file only dispatches; each command lives in commands/ and is
 // loaded on demand so that start-up stays small.
 import { UsageError } from "./flags.ts";
+import { writeStdout, writeStderr } from "../sys/io.ts";
 
 export type Command = (args: string[]) => Promise<number>;
 type Loader = () => Promise<{ default: Command }>;
@@ -116,7 +117,7 @@ function usage(): string {
 async function main(argv: string[]): Promise<number> {
   let [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(usage());
+    writeStdout(usage());
     return name ? 0 : 1;
   }
   if (name === "--version" || name === "-v") name = "version";
@@ -126,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const loader = commands[name];
   if (!loader) {
-    process.stderr.write(`berth: '${name}' is not a berth command.\nSee 'berth --help'\n`);
+    writeStderr(`berth: '${name}' is not a berth command.\nSee 'berth --help'\n`);
     return 125;
   }
   const mod = await loader();
@@ -137,8 +138,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`berth: ${msg}\n`);
-    if (process.env.BERTH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    writeStderr(`berth: ${msg}\n`);
+    if (process.env.BERTH_DEBUG && err instanceof Error) writeStderr(`${err.stack}\n`);
     process.exit(err instanceof UsageError ? 125 : 125);
   },
 );

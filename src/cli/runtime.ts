@@ -5,6 +5,7 @@ import { appendFileSync } from "node:fs";
 import { parseFlags, str, bool, UsageError, type FlagDef } from "./flags.ts";
 import { StateStore } from "../runtime/state.ts";
 import { trace } from "../sys/trace.ts";
+import { writeStdout, writeStderr } from "../sys/io.ts";
 
 export interface RuntimeCtx {
   store: StateStore;
@@ -54,7 +55,7 @@ function logError(msg: string): void {
       /* the log is best effort; stderr still gets it */
     }
   }
-  process.stderr.write(`berth-runtime: ${msg}\n`);
+  writeStderr(`berth-runtime: ${msg}\n`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -62,12 +63,12 @@ async function main(argv: string[]): Promise<number> {
   logPath = str(g, "log");
   logJson = str(g, "log-format") === "json";
   if (bool(g, "version")) {
-    process.stdout.write("berth-runtime version 0.1.0\nspec: 1.2.0\n");
+    writeStdout("berth-runtime version 0.1.0\nspec: 1.2.0\n");
     return 0;
   }
   const [name, ...rest] = g.args;
   if (!name || bool(g, "help")) {
-    process.stdout.write(`usage: berth-runtime [--root DIR] [--log FILE] [--log-format text|json] COMMAND\ncommands: ${Object.keys(commands).join(", ")}\n`);
+    writeStdout(`usage: berth-runtime [--root DIR] [--log FILE] [--log-format text|json] COMMAND\ncommands: ${Object.keys(commands).join(", ")}\n`);
     return name ? 0 : 1;
   }
   if (bool(g, "systemd-cgroup")) throw new Error("--systemd-cgroup: the systemd cgroup driver is not supported (berth uses cgroupfs)");
@@ -86,7 +87,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     logError(err instanceof Error ? err.message : String(err));
-    if (process.env.BERTH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (process.env.BERTH_DEBUG && err instanceof Error) writeStderr(`${err.stack}\n`);
     process.exit(1);
   },
 );

@@ -6,6 +6,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rena
 import { join } from "node:path";
 import { berthRoot } from "../sys/paths.ts";
 import { tryLock, unlock } from "../image/lock.ts";
+import { writeStderr } from "../sys/io.ts";
 
 export type EventType = "container" | "image" | "volume" | "network";
 
@@ -57,7 +58,7 @@ export function emitEvent(e: BerthEvent): void {
     }
     if (size > capBytes()) rotate();
   } catch (err) {
-    if (process.env.BERTH_DEBUG) process.stderr.write(`berth: event not recorded: ${String(err)}\n`);
+    if (process.env.BERTH_DEBUG) writeStderr(`berth: event not recorded: ${String(err)}\n`);
   }
 }
 

@@ -11,6 +11,7 @@ import { observe } from "./runtime.ts";
 import { resolveId, tryContainerLock, tryLoadRecord, unlock, withContainerLock, loadRecord, saveRecord } from "./store.ts";
 import type { PortMapping } from "../network/types.ts";
 import { trace } from "../sys/trace.ts";
+import { writeStderr } from "../sys/io.ts";
 
 export type NetMode = "bridge" | "none" | "host" | "container";
 
@@ -189,7 +190,7 @@ export async function teardownLeftoverNetwork(id: string): Promise<void> {
   try {
     await net.teardownContainerNetwork(id);
   } catch (e) {
-    if (process.env.BERTH_DEBUG) process.stderr.write(`berth: network teardown: ${(e as Error).message}\n`);
+    if (process.env.BERTH_DEBUG) writeStderr(`berth: network teardown: ${(e as Error).message}\n`);
   }
 }
 

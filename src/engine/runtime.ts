@@ -13,6 +13,7 @@ import { emitEvent } from "./events.ts";
 import type { ContainerRecord, Status } from "./model.ts";
 import { attachSocket, exitFile, runtimeRoot } from "./paths.ts";
 import { containerIds, loadRecord, removeContainerFiles, saveRecord, tryContainerLock, tryLoadRecord, unlock } from "./store.ts";
+import { writeStderr } from "../sys/io.ts";
 
 export const ZERO_TIME = "0001-01-01T00:00:00Z";
 
@@ -150,7 +151,7 @@ export async function cleanupRuntime(rec: ContainerRecord, o: { keepNetwork?: bo
       const net = await import("../network/index.ts");
       await net.teardownContainerNetwork(rec.id);
     } catch (e) {
-      if (process.env.BERTH_DEBUG) process.stderr.write(`berth: network teardown: ${(e as Error).message}\n`);
+      if (process.env.BERTH_DEBUG) writeStderr(`berth: network teardown: ${(e as Error).message}\n`);
     }
   }
   rmSync(attachSocket(rec.id), { force: true });

@@ -10,6 +10,7 @@ import type { ContainerRecord } from "../../engine/model.ts";
 import { recordPath, runtimeRoot } from "../../engine/paths.ts";
 import { trace } from "../../sys/trace.ts";
 import { hasNetworkState } from "../../network/state-ids.ts";
+import { writeStderr } from "../../sys/io.ts";
 
 /** What handleExit would find without doing anything: no record and no runtime state, or a
  *  record whose exit was already recorded (or that belongs to another monitor). Records are
@@ -43,7 +44,7 @@ export default async function exited(args: string[]): Promise<number> {
   try {
     await handleExit(id, process.pid);
   } catch (e) {
-    if (process.env.BERTH_DEBUG) process.stderr.write(`berth: exit of ${id}: ${(e as Error).message}\n`);
+    if (process.env.BERTH_DEBUG) writeStderr(`berth: exit of ${id}: ${(e as Error).message}\n`);
     return 1;
   }
   return 0;

@@ -1,25 +1,13 @@
 // Shared by the container commands: error printing with Docker's exit codes, container lookup,
 // synchronous output (a container's output must not be lost when berth exits).
-import { writeSync } from "node:fs";
+import { writeFd } from "../../sys/io.ts";
 import { UsageError } from "../flags.ts";
 import { ConflictError, ExecError, NoSuchContainerError } from "../../engine/model.ts";
 import { ImageNotFoundError } from "../../engine/ops/create.ts";
 import { resolveId } from "../../engine/store.ts";
 
-export function out(fd: 1 | 2, data: Uint8Array | string): void {
-  const b = typeof data === "string" ? Buffer.from(data) : data;
-  let off = 0;
-  while (off < b.length) {
-    try {
-      off += writeSync(fd, b, off, b.length - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "EAGAIN") continue;
-      if (code === "EPIPE") return;
-      throw e;
-    }
-  }
-}
+/** a container's output, written synchronously so nothing is lost when berth exits */
+export const out = (fd: 1 | 2, data: Uint8Array | string): void => writeFd(fd, data);
 
 export function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

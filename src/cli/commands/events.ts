@@ -3,6 +3,7 @@
 import { list, parseFlags, str, UsageError } from "../flags.ts";
 import { EventTail, matchEvent, nowNano, parseFilters, parseTimestamp, type EventRecord } from "../../engine/events.ts";
 import { fail, renderTemplate } from "./image-util.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 const POLL_MS = 50;
 
@@ -70,7 +71,7 @@ export default async function events(argv: string[]): Promise<number> {
   const fmt = str(p, "format");
   // Docker replays stored events only when a time bound is given; otherwise only new ones.
   const tail = new EventTail(since !== undefined || until !== undefined);
-  const out = (s: string) => process.stdout.write(s);
+  const out = (s: string) => writeStdout(s);
   for (;;) {
     // decided before the poll, so events written just before --until are still read
     const done = until !== undefined && nowNano() >= until;

@@ -2,6 +2,7 @@
 import { bool, parseFlags, str, UsageError } from "../flags.ts";
 import { imageHistory } from "../../image/index.ts";
 import { ago, fail, formatRows, humanSize } from "./image-util.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function history(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [
@@ -33,10 +34,10 @@ export default async function history(argv: string[]): Promise<number> {
     };
   });
   if (bool(p, "quiet")) {
-    for (const r of rows) process.stdout.write(`${r.ID}\n`);
+    for (const r of rows) writeStdout(`${r.ID}\n`);
     return 0;
   }
   const fmt = str(p, "format") ?? "table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}";
-  process.stdout.write(formatRows(fmt, rows, { ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT" }));
+  writeStdout(formatRows(fmt, rows, { ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT" }));
   return 0;
 }

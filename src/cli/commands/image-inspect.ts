@@ -2,6 +2,7 @@
 import { parseFlags, str, UsageError } from "../flags.ts";
 import { imageConfig, resolveImage } from "../../image/index.ts";
 import { errMsg, inspectImage, renderTemplate } from "./image-util.ts";
+import { writeStdout, writeStderr } from "../../sys/io.ts";
 
 export default async function imageInspect(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [
@@ -16,12 +17,12 @@ export default async function imageInspect(argv: string[]): Promise<number> {
       const img = resolveImage(name);
       docs.push(inspectImage(img, imageConfig(img.id)));
     } catch (e) {
-      process.stderr.write(`Error: ${errMsg(e)}\n`);
+      writeStderr(`Error: ${errMsg(e)}\n`);
       code = 1;
     }
   }
   const fmt = str(p, "format");
-  if (fmt && fmt !== "json") for (const d of docs) process.stdout.write(renderTemplate(fmt, d) + "\n");
-  else process.stdout.write(JSON.stringify(docs, null, 4) + "\n");
+  if (fmt && fmt !== "json") for (const d of docs) writeStdout(renderTemplate(fmt, d) + "\n");
+  else writeStdout(JSON.stringify(docs, null, 4) + "\n");
   return code;
 }

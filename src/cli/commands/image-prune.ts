@@ -2,6 +2,7 @@
 import { bool, list, parseFlags, UsageError } from "../flags.ts";
 import { imageConfig, pruneImages, type ImageRecord } from "../../image/index.ts";
 import { familiarTag, humanSize } from "./image-util.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function imagePrune(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [
@@ -29,7 +30,7 @@ export default async function imagePrune(argv: string[]): Promise<number> {
     } else throw new UsageError(`invalid filter '${k}'`);
   }
   if (!bool(p, "force")) {
-    process.stdout.write(
+    writeStdout(
       all
         ? "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue? [y/N] "
         : "WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ",
@@ -43,11 +44,11 @@ export default async function imagePrune(argv: string[]): Promise<number> {
   }
   const r = await pruneImages({ all, filter: (i) => preds.every((f) => f(i)) });
   if (r.deleted.length || r.untagged.length) {
-    process.stdout.write("Deleted Images:\n");
-    for (const u of r.untagged) process.stdout.write(`untagged: ${familiarTag(u)}\n`);
-    for (const d of r.deleted) process.stdout.write(`deleted: ${d}\n`);
-    process.stdout.write("\n");
+    writeStdout("Deleted Images:\n");
+    for (const u of r.untagged) writeStdout(`untagged: ${familiarTag(u)}\n`);
+    for (const d of r.deleted) writeStdout(`deleted: ${d}\n`);
+    writeStdout("\n");
   }
-  process.stdout.write(`Total reclaimed space: ${humanSize(r.spaceReclaimed)}\n`);
+  writeStdout(`Total reclaimed space: ${humanSize(r.spaceReclaimed)}\n`);
   return 0;
 }

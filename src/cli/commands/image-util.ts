@@ -4,6 +4,7 @@ import { openSync, readSync, closeSync } from "node:fs";
 import { familiarName, splitNamed } from "../../image/reference.ts";
 import type { ImageConfig, ImageRecord } from "../../image/index.ts";
 import { layerDir } from "../../image/store/layers.ts";
+import { writeStderr } from "../../sys/io.ts";
 
 /** docker's units.HumanSizeWithPrecision(n, precision): decimal units, 3 significant digits
  *  by default (docker images), 4 for units.HumanSize (system df). */
@@ -193,6 +194,6 @@ export function errMsg(e: unknown): string {
 
 /** Print an error the way Docker's CLI does and give the exit status. */
 export function fail(e: unknown, code = 1): number {
-  process.stderr.write(`Error response from daemon: ${errMsg(e)}\n`);
+  writeStderr(`Error response from daemon: ${errMsg(e)}\n`);
   return code;
 }

@@ -3,6 +3,7 @@ import { bool, list, parseFlags, str, UsageError } from "../flags.ts";
 import { containersUsing, listImages, type ImageRecord } from "../../image/index.ts";
 import { familiarName, splitNamed } from "../../image/reference.ts";
 import { ago, formatRows, humanSize } from "./image-util.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 interface Row {
   ID: string;
@@ -114,11 +115,11 @@ export default async function images(argv: string[]): Promise<number> {
   void containersUsing;
   if (bool(p, "quiet")) {
     const seen = new Set<string>();
-    for (const r of rows) if (!seen.has(r.ID)) (seen.add(r.ID), process.stdout.write(`${r.ID}\n`));
+    for (const r of rows) if (!seen.has(r.ID)) (seen.add(r.ID), writeStdout(`${r.ID}\n`));
     return 0;
   }
   const headers = { Repository: "REPOSITORY", Tag: "TAG", Digest: "DIGEST", ID: "IMAGE ID", CreatedSince: "CREATED", CreatedAt: "CREATED AT", Size: "SIZE", Containers: "CONTAINERS", SharedSize: "SHARED SIZE", UniqueSize: "UNIQUE SIZE", VirtualSize: "VIRTUAL SIZE" };
   const fmt = str(p, "format") ?? (bool(p, "digests") ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}" : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}");
-  process.stdout.write(formatRows(fmt, rows, headers));
+  writeStdout(formatRows(fmt, rows, headers));
   return 0;
 }

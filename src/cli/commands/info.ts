@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { release } from "node:os";
 import { cgroupMounts } from "../../runtime/cgroups/detect.ts";
 import { berthRoot } from "../../sys/paths.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function info(_args: string[]): Promise<number> {
   const cg = cgroupMounts();
@@ -18,7 +19,7 @@ export default async function info(_args: string[]): Promise<number> {
     `Operating System: ${osName()}`,
     `Docker Root Dir: ${berthRoot()}`,
   ];
-  process.stdout.write(lines.join("\n") + "\n");
+  writeStdout(lines.join("\n") + "\n");
   return 0;
 }
 

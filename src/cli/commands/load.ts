@@ -2,6 +2,7 @@
 import { bool, parseFlags, str, UsageError } from "../flags.ts";
 import { loadImages } from "../../image/index.ts";
 import { fail, familiarTag, inputChunks } from "./image-util.ts";
+import { writeStdout, writeStderr } from "../../sys/io.ts";
 
 export default async function load(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [
@@ -12,16 +13,16 @@ export default async function load(argv: string[]): Promise<number> {
   if (p.args.length > 0) throw new UsageError('"load" accepts no arguments.');
   const input = str(p, "input");
   if (!input && process.stdin.isTTY) {
-    process.stderr.write("requested load from stdin, but stdin is empty\n");
+    writeStderr("requested load from stdin, but stdin is empty\n");
     return 1;
   }
   try {
     const r = await loadImages(inputChunks(input), (d) => {
-      if (!bool(p, "quiet")) process.stdout.write(`Loading layer ${d.slice(7, 19)}\n`);
+      if (!bool(p, "quiet")) writeStdout(`Loading layer ${d.slice(7, 19)}\n`);
     });
     for (const i of r.images) {
-      if (i.tags.length === 0) process.stdout.write(`Loaded image ID: ${i.id}\n`);
-      for (const t of i.tags) process.stdout.write(`Loaded image: ${familiarTag(t)}\n`);
+      if (i.tags.length === 0) writeStdout(`Loaded image ID: ${i.id}\n`);
+      for (const t of i.tags) writeStdout(`Loaded image: ${familiarTag(t)}\n`);
     }
     return 0;
   } catch (e) {

@@ -2,6 +2,7 @@
 import { bool, parseFlags, str, UsageError } from "../flags.ts";
 import { login } from "../../image/index.ts";
 import { fail } from "./image-util.ts";
+import { writeStdout, writeStderr } from "../../sys/io.ts";
 
 async function readLine(): Promise<string> {
   let s = "";
@@ -26,20 +27,20 @@ export default async function loginCmd(argv: string[]): Promise<number> {
     if (!user) throw new UsageError("Must provide --username with --password-stdin");
     pass = (await new Response(Bun.stdin.stream()).text()).replace(/\r?\n$/, "");
   } else if (pass) {
-    process.stderr.write("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
+    writeStderr("WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");
   }
   if (!user) {
-    process.stdout.write("Username: ");
+    writeStdout("Username: ");
     user = await readLine();
   }
   if (!pass) {
-    process.stdout.write("Password: ");
+    writeStdout("Password: ");
     pass = await readLine();
   }
   if (!user || !pass) throw new UsageError("Error: Cannot perform an interactive login without a username and a password");
   try {
     await login(p.args[0], user, pass);
-    process.stdout.write("Login Succeeded\n");
+    writeStdout("Login Succeeded\n");
     return 0;
   } catch (e) {
     return fail(e);

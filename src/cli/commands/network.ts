@@ -22,6 +22,7 @@ import {
 } from "../../network/index.ts";
 import { RESOLVER_ARG } from "../../network/dns/supervisor.ts";
 import { errMsg, fail, formatRows, renderTemplate, tabulate } from "./image-util.ts";
+import { writeStdout, writeStderr } from "../../sys/io.ts";
 
 const USAGE = `Usage:  berth network COMMAND
 
@@ -162,7 +163,7 @@ async function create(argv: string[]): Promise<number> {
     labels: keyValues(list(p, "label"), "label"),
     options: keyValues(list(p, "opt"), "option"),
   });
-  process.stdout.write(`${n.id}\n`);
+  writeStdout(`${n.id}\n`);
   return 0;
 }
 
@@ -179,7 +180,7 @@ async function ls(argv: string[]): Promise<number> {
   const trunc = !bool(p, "no-trunc");
   const id = (n: NetworkRecord) => (trunc ? n.id.slice(0, 12) : n.id);
   if (bool(p, "quiet")) {
-    process.stdout.write(nets.map((n) => `${id(n)}\n`).join(""));
+    writeStdout(nets.map((n) => `${id(n)}\n`).join(""));
     return 0;
   }
   const rows = nets.map((n) => ({
@@ -194,11 +195,11 @@ async function ls(argv: string[]): Promise<number> {
   }));
   const format = str(p, "format");
   if (format) {
-    process.stdout.write(formatRows(format, rows, { ID: "NETWORK ID", Name: "NAME", Driver: "DRIVER", Scope: "SCOPE" }));
+    writeStdout(formatRows(format, rows, { ID: "NETWORK ID", Name: "NAME", Driver: "DRIVER", Scope: "SCOPE" }));
     return 0;
   }
   const table = [["NETWORK ID", "NAME", "DRIVER", "SCOPE"], ...rows.map((r) => [r.ID, r.Name, r.Driver, r.Scope])];
-  process.stdout.write(tabulate(table) + "\n");
+  writeStdout(tabulate(table) + "\n");
   return 0;
 }
 
@@ -215,13 +216,13 @@ async function inspect(argv: string[]): Promise<number> {
     try {
       out.push(inspectJson(findNetwork(nets, ref)));
     } catch (e) {
-      process.stderr.write(`Error response from daemon: ${errMsg(e)}\n`);
+      writeStderr(`Error response from daemon: ${errMsg(e)}\n`);
       code = 1;
     }
   }
   const format = str(p, "format");
-  if (format) process.stdout.write(out.map((o) => renderTemplate(format, o) + "\n").join(""));
-  else process.stdout.write(JSON.stringify(out, null, 4) + "\n");
+  if (format) writeStdout(out.map((o) => renderTemplate(format, o) + "\n").join(""));
+  else writeStdout(JSON.stringify(out, null, 4) + "\n");
   return code;
 }
 
@@ -233,7 +234,7 @@ async function rm(argv: string[]): Promise<number> {
   for (const ref of p.args) {
     try {
       await removeNetwork(ref);
-      process.stdout.write(`${ref}\n`);
+      writeStdout(`${ref}\n`);
     } catch (e) {
       if (bool(p, "force") && /not found/.test(errMsg(e))) continue;
       code = fail(e);
@@ -263,7 +264,7 @@ async function prune(argv: string[]): Promise<number> {
     } else throw new UsageError(`invalid filter '${k}'`);
   }
   if (!bool(p, "force")) {
-    process.stdout.write("WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ");
+    writeStdout("WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ");
     let answer = "";
     for await (const c of process.stdin) {
       answer += (c as Buffer).toString();
@@ -273,7 +274,7 @@ async function prune(argv: string[]): Promise<number> {
   }
   await reconcileContainerNetworks().catch(() => undefined);
   const removed = await pruneNetworks((n) => preds.every((f) => f(n)));
-  if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n.name}\n`).join("")}\n`);
+  if (removed.length) writeStdout(`Deleted Networks:\n${removed.map((n) => `${n.name}\n`).join("")}\n`);
   return 0;
 }
 
@@ -335,12 +336,12 @@ export default async function network(argv: string[]): Promise<number> {
     return serveNetwork(rest[0]);
   }
   if (!sub || sub === "--help" || sub === "-h") {
-    process.stdout.write(USAGE);
+    writeStdout(USAGE);
     return sub ? 0 : 1;
   }
   const fn = subcommands[sub];
   if (!fn) {
-    process.stderr.write(`berth: 'network ${sub}' is not a berth command.\nSee 'berth network --help'\n`);
+    writeStderr(`berth: 'network ${sub}' is not a berth command.\nSee 'berth network --help'\n`);
     return 125;
   }
   try {

@@ -3,6 +3,7 @@ import { bool, parseFlags, str, UsageError } from "../flags.ts";
 import { pullImage, type PullEvent } from "../../image/index.ts";
 import { familiarName, normalizeReference, parseReference, repoName } from "../../image/reference.ts";
 import { fail, humanSize } from "./image-util.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 const short = (d: string) => d.slice(7, 19);
 
@@ -15,7 +16,7 @@ export default async function pull(argv: string[]): Promise<number> {
     { name: "help", kind: "bool" },
   ]);
   if (bool(p, "help")) {
-    process.stdout.write("Usage:  berth pull [OPTIONS] NAME[:TAG|@DIGEST]\n\nDownload an image from a registry\n");
+    writeStdout("Usage:  berth pull [OPTIONS] NAME[:TAG|@DIGEST]\n\nDownload an image from a registry\n");
     return 0;
   }
   if (p.args.length !== 1) throw new UsageError('"pull" requires exactly 1 argument.');
@@ -26,7 +27,7 @@ export default async function pull(argv: string[]): Promise<number> {
   const quiet = bool(p, "quiet");
   const tty = !quiet && process.stdout.isTTY === true;
   const out = (s: string) => {
-    if (!quiet) process.stdout.write(s);
+    if (!quiet) writeStdout(s);
   };
   if (!given.tag && !given.digest) out("Using default tag: latest\n");
   const famName = familiarName(repoName(ref));
@@ -39,7 +40,7 @@ export default async function pull(argv: string[]): Promise<number> {
     let s = drawn > 0 ? `\x1b[${drawn}A` : "";
     for (const d of order) s += `\x1b[2K${short(d)}: ${lines.get(d) ?? ""}\n`;
     drawn = order.length;
-    process.stdout.write(s);
+    writeStdout(s);
   };
   const bar = (cur: number, total: number) => {
     const w = 50;
@@ -94,7 +95,7 @@ export default async function pull(argv: string[]): Promise<number> {
     const shown = `${famName}${ref.digest ? `@${ref.digest}` : `:${ref.tag}`}`;
     out(`Digest: ${digest}\n`);
     out(upToDate ? `Status: Image is up to date for ${shown}\n` : `Status: Downloaded newer image for ${shown}\n`);
-    process.stdout.write(`${repoName(ref)}${ref.digest ? `@${ref.digest}` : `:${ref.tag}`}\n`);
+    writeStdout(`${repoName(ref)}${ref.digest ? `@${ref.digest}` : `:${ref.tag}`}\n`);
     return 0;
   } catch (e) {
     if (timer) clearInterval(timer);

@@ -3,6 +3,7 @@ import { bool, parseFlags, UsageError } from "../flags.ts";
 import { pushImage } from "../../image/index.ts";
 import { normalizeReference, parseReference, repoName } from "../../image/reference.ts";
 import { fail } from "./image-util.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function push(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [
@@ -17,7 +18,7 @@ export default async function push(argv: string[]): Promise<number> {
   const ref = normalizeReference(input);
   const quiet = bool(p, "quiet");
   const out = (s: string) => {
-    if (!quiet) process.stdout.write(s);
+    if (!quiet) writeStdout(s);
   };
   if (!given.tag && !given.digest) out("Using default tag: latest\n");
   out(`The push refers to repository [${repoName(ref)}]\n`);
@@ -30,7 +31,7 @@ export default async function push(argv: string[]): Promise<number> {
       },
     });
     out(`${ref.tag ?? ref.digest}: digest: ${res.digest} size: ${res.size}\n`);
-    if (quiet) process.stdout.write(`${repoName(ref)}:${ref.tag}\n`);
+    if (quiet) writeStdout(`${repoName(ref)}:${ref.tag}\n`);
     return 0;
   } catch (e) {
     return fail(e);

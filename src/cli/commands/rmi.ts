@@ -2,6 +2,7 @@
 import { bool, parseFlags, UsageError } from "../flags.ts";
 import { removeImage } from "../../image/index.ts";
 import { errMsg } from "./image-util.ts";
+import { writeStdout, writeStderr } from "../../sys/io.ts";
 
 export default async function rmi(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [
@@ -13,10 +14,10 @@ export default async function rmi(argv: string[]): Promise<number> {
   for (const name of p.args) {
     try {
       const r = await removeImage(name, { force: bool(p, "force"), prune: !bool(p, "no-prune") });
-      for (const u of r.untagged) process.stdout.write(`Untagged: ${u}\n`);
-      for (const d of r.deleted) process.stdout.write(`Deleted: ${d}\n`);
+      for (const u of r.untagged) writeStdout(`Untagged: ${u}\n`);
+      for (const d of r.deleted) writeStdout(`Deleted: ${d}\n`);
     } catch (e) {
-      process.stderr.write(`Error response from daemon: ${errMsg(e)}\n`);
+      writeStderr(`Error response from daemon: ${errMsg(e)}\n`);
       code = 1;
     }
   }

@@ -3,6 +3,7 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { parseFlags, str, UsageError } from "../flags.ts";
 import { saveImages } from "../../image/index.ts";
 import { fail } from "./image-util.ts";
+import { writeStderr } from "../../sys/io.ts";
 
 export default async function save(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [
@@ -12,7 +13,7 @@ export default async function save(argv: string[]): Promise<number> {
   if (p.args.length === 0) throw new UsageError('"save" requires at least 1 argument.');
   const outPath = str(p, "output");
   if (!outPath && process.stdout.isTTY) {
-    process.stderr.write("cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
+    writeStderr("cowardly refusing to save to a terminal. Use the -o flag or redirect\n");
     return 1;
   }
   const tmp = outPath ? `${outPath}.berth-tmp-${process.pid}` : undefined;

@@ -4,6 +4,7 @@ import { diskUsage, shortId } from "../../image/index.ts";
 import { containerRecords, dirSize, volumeUsage } from "../../engine/volumes/index.ts";
 import { ago, familiarTag, formatRows, humanSize, tabulate } from "./image-util.ts";
 import { join } from "node:path";
+import { writeStdout } from "../../sys/io.ts";
 
 /** docker's units.HumanSize: 4 significant digits */
 const size4 = (n: number): string => humanSize(n, 4);
@@ -35,7 +36,7 @@ export default async function systemDf(argv: string[]): Promise<number> {
 
   const fmt = str(p, "format");
   if (!bool(p, "verbose")) {
-    process.stdout.write(formatRows(fmt ?? "table", rows, HEADERS));
+    writeStdout(formatRows(fmt ?? "table", rows, HEADERS));
     return 0;
   }
   if (fmt) throw new UsageError("--format is not supported with --verbose");
@@ -55,6 +56,6 @@ export default async function systemDf(argv: string[]): Promise<number> {
   ]);
   section("Local Volumes space usage:", [["VOLUME NAME", "LINKS", "SIZE"], ...vols.map((v) => [v.name, String(v.refCount), size4(v.size)])]);
   out.push("Build cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE   CREATED   LAST USED   USAGE   SHARED\n");
-  process.stdout.write(out.join("\n"));
+  writeStdout(out.join("\n"));
   return 0;
 }

@@ -3,6 +3,7 @@ import { list, parseFlags, str, UsageError } from "../flags.ts";
 import { createVolume } from "../../engine/volumes/index.ts";
 import { fail } from "./image-util.ts";
 import { keyValues } from "./volume-util.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function volumeCreate(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [
@@ -19,7 +20,7 @@ export default async function volumeCreate(argv: string[]): Promise<number> {
   if (driver !== "local") return fail(new Error(`create ${name ?? ""}: error looking up volume plugin ${driver}: plugin "${driver}" not found`));
   try {
     const v = createVolume({ name, labels: keyValues(list(p, "label")), options: keyValues(list(p, "opt")) });
-    process.stdout.write(`${v.name}\n`);
+    writeStdout(`${v.name}\n`);
     return 0;
   } catch (e) {
     return fail(e);

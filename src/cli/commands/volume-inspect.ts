@@ -3,6 +3,7 @@ import { parseFlags, str, UsageError } from "../flags.ts";
 import { getVolume, NoSuchVolumeError } from "../../engine/volumes/index.ts";
 import { errMsg, renderTemplate } from "./image-util.ts";
 import { inspectVolume } from "./volume-util.ts";
+import { writeStdout, writeStderr } from "../../sys/io.ts";
 
 export default async function volumeInspect(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [{ name: "format", short: "f", kind: "string" }]);
@@ -13,12 +14,12 @@ export default async function volumeInspect(argv: string[]): Promise<number> {
     try {
       docs.push(inspectVolume(getVolume(name)));
     } catch (e) {
-      process.stderr.write(e instanceof NoSuchVolumeError ? `Error: No such volume: ${name}\n` : `Error: ${errMsg(e)}\n`);
+      writeStderr(e instanceof NoSuchVolumeError ? `Error: No such volume: ${name}\n` : `Error: ${errMsg(e)}\n`);
       code = 1;
     }
   }
   const fmt = str(p, "format");
-  if (fmt && fmt !== "json") for (const d of docs) process.stdout.write(renderTemplate(fmt, d) + "\n");
-  else process.stdout.write(JSON.stringify(docs, null, 4) + "\n");
+  if (fmt && fmt !== "json") for (const d of docs) writeStdout(renderTemplate(fmt, d) + "\n");
+  else writeStdout(JSON.stringify(docs, null, 4) + "\n");
   return code;
 }

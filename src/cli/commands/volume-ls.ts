@@ -3,6 +3,7 @@ import { bool, list, parseFlags, str, UsageError } from "../flags.ts";
 import { listVolumes, type VolumeFilter } from "../../engine/volumes/index.ts";
 import { fail, formatRows } from "./image-util.ts";
 import { VOLUME_HEADERS, volumeRow } from "./volume-util.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 function parseFilter(specs: string[]): VolumeFilter {
   const f: VolumeFilter = {};
@@ -37,10 +38,10 @@ export default async function volumeLs(argv: string[]): Promise<number> {
   }
   const vols = listVolumes(filter);
   if (bool(p, "quiet")) {
-    process.stdout.write(vols.map((v) => `${v.name}\n`).join(""));
+    writeStdout(vols.map((v) => `${v.name}\n`).join(""));
     return 0;
   }
   const fmt = str(p, "format") ?? "table {{.Driver}}\t{{.Name}}";
-  process.stdout.write(formatRows(fmt, vols.map(volumeRow), VOLUME_HEADERS));
+  writeStdout(formatRows(fmt, vols.map(volumeRow), VOLUME_HEADERS));
   return 0;
 }

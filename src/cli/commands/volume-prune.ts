@@ -3,6 +3,7 @@ import { bool, list, parseFlags, UsageError } from "../flags.ts";
 import { pruneVolumes, type VolumeFilter } from "../../engine/volumes/index.ts";
 import { fail, humanSize } from "./image-util.ts";
 import { confirm } from "./volume-util.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function volumePrune(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [
@@ -28,8 +29,8 @@ export default async function volumePrune(argv: string[]): Promise<number> {
   }
   try {
     const r = pruneVolumes({ all, filter });
-    if (r.deleted.length) process.stdout.write(`Deleted Volumes:\n${r.deleted.join("\n")}\n\n`);
-    process.stdout.write(`Total reclaimed space: ${humanSize(r.spaceReclaimed)}\n`);
+    if (r.deleted.length) writeStdout(`Deleted Volumes:\n${r.deleted.join("\n")}\n\n`);
+    writeStdout(`Total reclaimed space: ${humanSize(r.spaceReclaimed)}\n`);
     return 0;
   } catch (e) {
     return fail(e);

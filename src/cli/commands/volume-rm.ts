@@ -3,6 +3,7 @@
 import { bool, parseFlags, UsageError } from "../flags.ts";
 import { NoSuchVolumeError, removeVolume } from "../../engine/volumes/index.ts";
 import { errMsg } from "./image-util.ts";
+import { writeStdout, writeStderr } from "../../sys/io.ts";
 
 export default async function volumeRm(argv: string[]): Promise<number> {
   const p = parseFlags(argv, [{ name: "force", short: "f", kind: "bool" }]);
@@ -11,13 +12,13 @@ export default async function volumeRm(argv: string[]): Promise<number> {
   for (const name of p.args) {
     try {
       removeVolume(name);
-      process.stdout.write(`${name}\n`);
+      writeStdout(`${name}\n`);
     } catch (e) {
       if (e instanceof NoSuchVolumeError && bool(p, "force")) {
-        process.stdout.write(`${name}\n`);
+        writeStdout(`${name}\n`);
         continue;
       }
-      process.stderr.write(`Error response from daemon: ${errMsg(e)}\n`);
+      writeStderr(`Error response from daemon: ${errMsg(e)}\n`);
       code = 1;
     }
   }

@@ -1,5 +1,6 @@
 // Shared by the volume commands: Docker's shapes for a volume, and key=value flag lists.
 import type { Volume } from "../../engine/volumes/index.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 /** --label k=v / --opt k=v (a bare key gets ""), as Docker's ListOpts → map */
 export function keyValues(list: string[]): Record<string, string> {
@@ -55,7 +56,7 @@ export const VOLUME_HEADERS: Record<string, string> = {
 
 /** Ask Docker's y/N question on stdout; true for yes. */
 export async function confirm(question: string): Promise<boolean> {
-  process.stdout.write(`${question}\nAre you sure you want to continue? [y/N] `);
+  writeStdout(`${question}\nAre you sure you want to continue? [y/N] `);
   let answer = "";
   for await (const c of process.stdin) {
     answer += (c as Buffer).toString();

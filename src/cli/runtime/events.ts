@@ -4,6 +4,7 @@ import { parseFlags, str, bool, UsageError } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { managerFor, sleep, statusOf } from "../../runtime/ops/common.ts";
 import type { CgroupStats } from "../../runtime/cgroups/index.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function events(ctx: RuntimeCtx): Promise<number> {
   const p = parseFlags(ctx.args, [
@@ -14,7 +15,7 @@ export default async function events(ctx: RuntimeCtx): Promise<number> {
   const id = p.args[0]!;
   const s = ctx.store.load(id);
   const cg = managerFor(s);
-  const emit = (type: string, data?: unknown) => process.stdout.write(`${JSON.stringify({ type, id, ...(data ? { data } : {}) })}\n`);
+  const emit = (type: string, data?: unknown) => writeStdout(`${JSON.stringify({ type, id, ...(data ? { data } : {}) })}\n`);
   if (statusOf(s, ctx.store) === "stopped") throw new Error(`container ${id} is not running`);
   if (bool(p, "stats")) {
     emit("stats", runcStats(cg.stats()));

@@ -1,6 +1,7 @@
 // features: what this runtime supports, in the runtime-spec's features.md shape.
 import type { RuntimeCtx } from "../runtime.ts";
 import { CAPABILITIES } from "../../runtime/linux.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function features(_ctx: RuntimeCtx): Promise<number> {
   const out = {
@@ -32,6 +33,6 @@ export default async function features(_ctx: RuntimeCtx): Promise<number> {
     },
     annotations: { "org.opencontainers.runc.checkpoint.enabled": "false", "io.github.berth.plan": "compiled" },
   };
-  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  writeStdout(`${JSON.stringify(out, null, 2)}\n`);
   return 0;
 }

@@ -4,6 +4,7 @@ import type { RuntimeCtx } from "../runtime.ts";
 import { loadBundle, planFor } from "../../runtime/ops/create.ts";
 import { cgroupManager } from "../../runtime/cgroups/index.ts";
 import { formatPlan, planToJSON } from "../../runtime/plan/format.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function plan(ctx: RuntimeCtx): Promise<number> {
   const p = parseFlags(ctx.args, [
@@ -20,10 +21,10 @@ export default async function plan(ctx: RuntimeCtx): Promise<number> {
   const compiled = planFor(spec, dir, rootfs, cg, { id, consoleSocket: str(p, "console-socket"), noPivot: bool(p, "no-pivot"), foreground: bool(p, "foreground") }, bool(p, "foreground") ? undefined : `${ctx.store.dir(id)}/exec.fifo`);
   const writes = cg.plannedWrites(spec.linux?.resources ?? {});
   if (bool(p, "json")) {
-    process.stdout.write(`${JSON.stringify({ cgroup: { version: cg.version, paths: cg.paths(), writes }, steps: planToJSON(compiled) }, null, 2)}\n`);
+    writeStdout(`${JSON.stringify({ cgroup: { version: cg.version, paths: cg.paths(), writes }, steps: planToJSON(compiled) }, null, 2)}\n`);
     return 0;
   }
   const cgText = [`cgroup v${cg.version}: ${cg.paths().join(" ")}`, ...writes.map((w) => `  write ${w.file} = ${w.value}`)].join("\n");
-  process.stdout.write(`${cgText}\n${formatPlan(compiled)}`);
+  writeStdout(`${cgText}\n${formatPlan(compiled)}`);
   return 0;
 }

@@ -4,6 +4,7 @@ import { parseFlags, str } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { managerFor, statusOf } from "../../runtime/ops/common.ts";
 import { oneId } from "./create.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function ps(ctx: RuntimeCtx): Promise<number> {
   const p = parseFlags(ctx.args, [{ name: "format", short: "f", kind: "string" }]);
@@ -12,7 +13,7 @@ export default async function ps(ctx: RuntimeCtx): Promise<number> {
   if (statusOf(s, ctx.store) === "stopped") throw new Error(`container ${id} is not running`);
   const pids = managerFor(s).pids().sort((a, b) => a - b);
   if (str(p, "format") === "json") {
-    process.stdout.write(`${JSON.stringify(pids)}\n`);
+    writeStdout(`${JSON.stringify(pids)}\n`);
     return 0;
   }
   const lines = ["PID    CMD"];
@@ -25,6 +26,6 @@ export default async function ps(ctx: RuntimeCtx): Promise<number> {
     }
     lines.push(`${String(pid).padEnd(6)} ${cmd}`);
   }
-  process.stdout.write(`${lines.join("\n")}\n`);
+  writeStdout(`${lines.join("\n")}\n`);
   return 0;
 }

@@ -2,6 +2,7 @@ import { parseFlags } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { statusOf } from "../../runtime/ops/common.ts";
 import { oneId } from "./create.ts";
+import { writeStdout } from "../../sys/io.ts";
 
 export default async function state(ctx: RuntimeCtx): Promise<number> {
   const p = parseFlags(ctx.args, []);
@@ -18,6 +19,6 @@ export default async function state(ctx: RuntimeCtx): Promise<number> {
     owner: s.owner,
     annotations: s.annotations ?? {},
   };
-  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  writeStdout(`${JSON.stringify(out, null, 2)}\n`);
   return 0;
 }

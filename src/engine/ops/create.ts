@@ -21,6 +21,7 @@ import { existsInLayers } from "../user.ts";
 import type { Spec } from "../../runtime/spec.ts";
 import { compiledSeccomp } from "../../runtime/seccomp/cache.ts";
 import { trace } from "../../sys/trace.ts";
+import { writeStderr } from "../../sys/io.ts";
 
 export class ImageNotFoundError extends Error {
   override name = "ImageNotFoundError";
@@ -85,7 +86,7 @@ export async function prepare(o: ContainerOptions, hooks: CreateHooks = {}): Pro
   capabilities(o); // validates --cap-add/--cap-drop before anything is made
   trace("engine create: options validated");
   await checkNetworkOptions(o);
-  const image = await ensureImage(o.image, hooks.say ?? ((l) => process.stderr.write(`${l}\n`)));
+  const image = await ensureImage(o.image, hooks.say ?? ((l) => writeStderr(`${l}\n`)));
   const cfg = imageConfig(image.id).config ?? {};
   const layersTopFirst = layerDirs(image.id).reverse();
   trace("engine create: image found, config read");

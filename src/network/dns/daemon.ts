@@ -6,28 +6,29 @@ import { namesFile, networkFile, resolverPidFile } from "../store.ts";
 import type { NetworkRecord } from "../types.ts";
 import { readNames } from "./names.ts";
 import { startResolver } from "./server.ts";
+import { writeStderr } from "../../sys/io.ts";
 
 export async function serveNetwork(name: string): Promise<number> {
   let net: NetworkRecord;
   try {
     net = JSON.parse(readFileSync(networkFile(name), "utf8")) as NetworkRecord;
   } catch (e) {
-    process.stderr.write(`resolver: network "${name}": ${(e as Error).message}\n`);
+    writeStderr(`resolver: network "${name}": ${(e as Error).message}\n`);
     return 1;
   }
   if (!net.gateway) {
-    process.stderr.write(`resolver: network "${name}" has no gateway address\n`);
+    writeStderr(`resolver: network "${name}" has no gateway address\n`);
     return 1;
   }
   const port = Number(process.env.BERTH_DNS_PORT ?? 53);
   const r = await startResolver({ network: name, address: net.gateway, port, namesPath: namesFile(name) });
   writeFileAtomic(resolverPidFile(name), `${process.pid}\n`, 0o644, false);
-  process.stderr.write(`${new Date().toISOString()} resolver for network "${name}" listening on ${net.gateway}:${r.port} (pid ${process.pid})\n`);
+  writeStderr(`${new Date().toISOString()} resolver for network "${name}" listening on ${net.gateway}:${r.port} (pid ${process.pid})\n`);
   let idleSince = Date.now();
   return new Promise<number>((resolve) => {
     const stop = (why: string) => {
       clearInterval(timer);
-      process.stderr.write(`${new Date().toISOString()} resolver for network "${name}" exiting: ${why}\n`);
+      writeStderr(`${new Date().toISOString()} resolver for network "${name}" exiting: ${why}\n`);
       try {
         if (readFileSync(resolverPidFile(name), "utf8").trim() === String(process.pid)) rmSync(resolverPidFile(name), { force: true });
       } catch {

@@ -3,6 +3,7 @@
 // prestart/createRuntime/createContainer/startContainer abort; poststart/poststop only warn).
 import type { Hook, Hooks } from "../spec.ts";
 import type { ContainerState, Status } from "../state.ts";
+import { writeStderr } from "../../sys/io.ts";
 
 export class HookError extends Error {
   override name = "HookError";
@@ -51,5 +52,5 @@ function envOf(env: string[] | undefined): Record<string, string> {
 }
 
 export function warn(msg: string): void {
-  process.stderr.write(`berth-runtime: warning: ${msg}\n`);
+  writeStderr(`berth-runtime: warning: ${msg}\n`);
 }
