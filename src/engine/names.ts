@@ -1,5 +1,5 @@
 // Docker-style random names: adjective_surname (moby's namesgenerator lists, abridged).
-import { randomInt } from "node:crypto";
+import { randomBelow } from "../sys/random.ts";
 
 const LEFT = [
   "admiring", "adoring", "affectionate", "agitated", "amazing", "angry", "awesome", "beautiful", "blissful", "bold",
@@ -44,9 +44,9 @@ const RIGHT = [
 /** A random name; after `retry` clashes a digit is appended, as Docker does. */
 export function randomName(retry = 0): string {
   for (;;) {
-    const name = `${LEFT[randomInt(LEFT.length)]}_${RIGHT[randomInt(RIGHT.length)]}`;
+    const name = `${LEFT[randomBelow(LEFT.length)]}_${RIGHT[randomBelow(RIGHT.length)]}`;
     if (name === "boring_wozniak") continue; // Steve Wozniak is not boring
-    return retry > 0 ? `${name}${randomInt(10)}` : name;
+    return retry > 0 ? `${name}${randomBelow(10)}` : name;
   }
 }
 

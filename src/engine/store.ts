@@ -2,7 +2,7 @@
 // (temp + rename, fsynced where a machine crash would lose what the user cares about) under a
 // per-container flock; names are O_EXCL files holding the id,
 // so two concurrent `berth run --name x` cannot both get x.
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../sys/random.ts";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { writeFileAtomic } from "../sys/atomic.ts";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { NAME_RE, randomName } from "./names.ts";
 import { containerDir, containersDir, locksDir, namesDir, recordPath } from "./paths.ts";
 
 export function newId(): string {
-  return randomBytes(32).toString("hex");
+  return randomHex(32);
 }
 
 export function lockPath(id: string): string {

@@ -2,7 +2,6 @@
 // files it bind-mounts (/etc/hostname, hosts, resolv.conf). Nothing runs yet (Docker's
 // "Created"). A failure removes everything made so far, name included.
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 // the image modules this needs, not image/index.ts: the registry client, push, save/load and
 // import are loaded only for a pull (module evaluation is a fair part of `run`'s start-up)
@@ -30,6 +29,8 @@ export class ImageNotFoundError extends Error {
 async function reachable(domain: string): Promise<boolean> {
   const [host, port] = domain === "docker.io" ? ["registry-1.docker.io", "443"] : [domain.replace(/:\d+$/, ""), /:(\d+)$/.exec(domain)?.[1] ?? "443"];
   return new Promise((res) => {
+    // loaded here: node:net costs ~2 ms of start-up and only an image pull needs it
+    const { connect } = require("node:net") as typeof import("node:net");
     const s = connect({ host, port: Number(port) });
     const t = setTimeout(() => (s.destroy(), res(false)), 1500);
     s.on("connect", () => (clearTimeout(t), s.destroy(), res(true)));

@@ -1,6 +1,6 @@
 // Volumes as Docker's local driver keeps them: berthRoot()/volumes/<name>/_data. This is the
 // API the engine (run -v, rm -v), the volume commands and `system df` use.
-import { randomBytes } from "node:crypto";
+import { randomHex } from "../../sys/random.ts";
 import { mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { emitEvent } from "../events.ts";
@@ -35,7 +35,7 @@ function nowRfc3339(): string {
 
 export function createVolume(o: { name?: string; labels?: Record<string, string>; options?: Record<string, string> } = {}): Volume {
   const anonymous = !o.name;
-  const name = o.name || randomBytes(32).toString("hex");
+  const name = o.name || randomHex(32);
   validateName(name);
   for (const [k, v] of Object.entries(o.options ?? {})) {
     if (!LOCAL_OPTS.has(k)) throw new InvalidVolumeError(`create ${name}: invalid option: "${k}"`);

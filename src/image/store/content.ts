@@ -1,6 +1,6 @@
 // The content store: blobs by digest under berthRoot()/blobs/sha256/<hex>, written atomically
 // (ingest file, digest check, fsync, rename). Partial downloads stay in ingest/ for resuming.
-import { createHash, type Hash } from "node:crypto";
+import { newSha256, sha256Hex, type Sha256 } from "../../sys/random.ts";
 import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { berthRoot } from "../../sys/paths.ts";
@@ -52,7 +52,7 @@ export function readBlob(digest: string): Buffer {
 }
 
 export function digestOf(data: Uint8Array | string): string {
-  return `sha256:${createHash("sha256").update(data).digest("hex")}`;
+  return `sha256:${sha256Hex(data)}`;
 }
 
 /** Store bytes (verifying them against `expected` when given); returns the digest. */
@@ -90,7 +90,7 @@ export class Ingest {
   readonly path: string;
   private fd: number;
   /** absent when the caller hashes the bytes itself (and passes the digest to commit) */
-  readonly hash: Hash | undefined;
+  readonly hash: Sha256 | undefined;
   written = 0;
 
   constructor(
@@ -101,7 +101,7 @@ export class Ingest {
     this.path = join(ingestDir(), hex(digest));
     this.fd = openSync(this.path, "a");
     this.written = fstatSync(this.fd).size;
-    this.hash = opts.hash === false ? undefined : createHash("sha256");
+    this.hash = opts.hash === false ? undefined : newSha256();
   }
 
   /** Account for bytes already on disk (re-read by the caller) in the hash. */
@@ -119,7 +119,7 @@ export class Ingest {
   /** The digest of what has been written so far. */
   currentDigest(): string {
     if (this.hash) return `sha256:${this.hash.copy().digest("hex")}`;
-    return `sha256:${createHash("sha256").update(readFileSync(this.path)).digest("hex")}`;
+    return `sha256:${sha256Hex(readFileSync(this.path))}`;
   }
 
   /**

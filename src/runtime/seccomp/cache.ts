@@ -1,7 +1,7 @@
 // On-disk cache of compiled filters, keyed by sha256 of a canonical JSON of the profile
 // (plus a fingerprint of the compiler and its syscall tables, so regenerating the tables
 // or changing codegen never serves a stale program).
-import { createHash, randomBytes } from "node:crypto";
+import { randomHex, sha256Hex } from "../../sys/random.ts";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Seccomp } from "../spec.ts";
@@ -31,7 +31,7 @@ function compilerFingerprint(): string {
 }
 
 export function seccompCacheKey(s: Seccomp): string {
-  return createHash("sha256").update(compilerFingerprint()).update("\n").update(canonicalJson(s)).digest("hex");
+  return sha256Hex(compilerFingerprint(), "\n", canonicalJson(s));
 }
 
 function decodeEntry(buf: Uint8Array): CompiledSeccomp | undefined {
@@ -66,7 +66,7 @@ export function compiledSeccomp(s: Seccomp, cacheDir: string): CompiledSeccomp {
   const compiled = compileSeccomp(s);
   // Temp file + rename: concurrent starts never see a half-written entry. A cache that
   // can't be written (read-only dir, full disk) only costs a recompile next time.
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const tmp = `${file}.tmp-${process.pid}-${randomHex(4)}`;
   try {
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
     writeFileSync(tmp, encodeEntry(compiled), { mode: 0o600 });
