@@ -317,8 +317,15 @@ describe("engine networking", () => {
     let victim = "";
     const seen = await until(() => {
       for (const f of existsSync(epDir) ? readdirSync(epDir) : []) {
-        if (!f.endsWith(".json")) continue;
-        const s = JSON.parse(readFileSync(join(epDir, f), "utf8")) as { name: string; attachments: { done: number }[] };
+        // skip atomic writes in flight (".tmp-…json"), and records removed since readdir
+        if (!f.endsWith(".json") || f.startsWith(".")) continue;
+        let text: string;
+        try {
+          text = readFileSync(join(epDir, f), "utf8");
+        } catch {
+          continue;
+        }
+        const s = JSON.parse(text) as { name: string; attachments: { done: number }[] };
         if (s.name === `${tag}-victim` && s.attachments[0]?.done === 1) victim = f.slice(0, -5);
       }
       return victim !== "";
