@@ -240,3 +240,19 @@ describe("CNI configuration", () => {
   });
 });
 
+
+describe("orphaned CNI plugins", () => {
+  it("finds plugin processes of a container by CNI_CONTAINERID and waits for them to finish", async () => {
+    const { pluginsRunningFor, waitForPlugins } = await import("../src/network/cni/orphans.ts");
+    const id = `orphan-${process.pid}`;
+    const p = Bun.spawn(["sleep", "0.4"], { env: { CNI_CONTAINERID: id, PATH: "/usr/bin:/bin" } });
+    await Bun.sleep(50);
+    assert.deepEqual(pluginsRunningFor(id), [p.pid]);
+    assert.deepEqual(pluginsRunningFor(`${id}-other`), []);
+    const t0 = Date.now();
+    await waitForPlugins(id);
+    assert.ok(Date.now() - t0 >= 250, "waited for the plugin");
+    assert.deepEqual(pluginsRunningFor(id), []);
+    await p.exited;
+  });
+});

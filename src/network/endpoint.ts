@@ -33,6 +33,7 @@ import {
 } from "./store.ts";
 import { trace } from "../sys/trace.ts";
 import type { AttachResult, EndpointInfo, NetworkAttachment, NetworkRecord, PortMapping } from "./types.ts";
+import { waitForPlugins } from "./cni/orphans.ts";
 
 /** What the engine passes when a container's netns exists and its process has not started yet. */
 export interface ContainerNetworkSpec {
@@ -415,6 +416,8 @@ export async function reconcileLocked(liveIds: Set<string> | ((id: string) => bo
   for (const s of loadEndpoints()) {
     if (live.has(s.id)) continue;
     try {
+      // a set-up killed midway may still have plugins running: let them finish first
+      await waitForPlugins(s.id);
       await teardownLocked(s.id);
     } catch (e) {
       errors.push((e as Error).message);
