@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { berthRoot } from "../sys/paths.ts";
-import { tryLock, unlock } from "../image/lock.ts";
+import { tryLock, unlock } from "../sys/lock.ts";
 import { writeStderr } from "../sys/io.ts";
 
 export type EventType = "container" | "image" | "volume" | "network";

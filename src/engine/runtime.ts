@@ -103,6 +103,13 @@ export function observe(rec: ContainerRecord): Observed {
 
 export { warmCgroupAttach } from "../runtime/cgroups/warm.ts";
 
+/** The runtime's monitor leaves the container's cgroup right after clone, so its children (the
+ *  exit and health commands) start outside it; should one still be inside (an older monitor),
+ *  it must leave, or it is charged to the container and the cgroup cannot be removed. */
+export function leaveContainerCgroup(id: string): void {
+  if (readFileSync("/proc/self/cgroup", "utf8").includes(id)) moveToRootCgroup(process.pid);
+}
+
 /** Move a process (the monitor) out of the container's cgroups into the hierarchy roots, so it
  *  is not charged to the container's limits and the cgroup can be removed under it. */
 export function moveToRootCgroup(pid: number): void {

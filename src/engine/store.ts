@@ -6,7 +6,7 @@ import { randomHex } from "../sys/random.ts";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { writeFileAtomic } from "../sys/atomic.ts";
 import { join } from "node:path";
-import { tryLock, unlock, withLock } from "../image/lock.ts";
+import { tryLock, unlock, withLock } from "../sys/lock.ts";
 import { ConflictError, NoSuchContainerError, type ContainerRecord } from "./model.ts";
 import { NAME_RE, randomName } from "./names.ts";
 import { containerDir, containersDir, locksDir, namesDir, recordPath } from "./paths.ts";

@@ -26,7 +26,7 @@ import { blobPath, DigestMismatchError, hasBlob, Ingest, ingestLockPath, writeBl
 import { setTag, updateDb, type ImageRecord, type LayerRef } from "./store/images.ts";
 import { commitLayer, hasLayer, newLayerTemp } from "./store/layers.ts";
 import { Lease } from "./store/leases.ts";
-import { withLock } from "./lock.ts";
+import { withLock } from "../sys/lock.ts";
 import { emitEvent } from "../engine/events.ts";
 import { familiarName } from "./reference.ts";
 import { trace } from "./trace.ts";

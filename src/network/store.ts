@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { berthRoot } from "../sys/paths.ts";
-import { withLock } from "../image/lock.ts";
+import { withLock } from "../sys/lock.ts";
 import { writeFileAtomic } from "../sys/atomic.ts";
 import type { NetworkRecord, PortMapping } from "./types.ts";
 

@@ -131,3 +131,6 @@ export function errnoText(e: number): string {
   const text = ERRNO_TEXT[e];
   return text ? `${name} (${text})` : name;
 }
+
+/** What berth-runtime run/exec pass on to the container (the helper forwards them on). */
+export const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;

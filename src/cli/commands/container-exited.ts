@@ -37,10 +37,8 @@ export default async function exited(args: string[]): Promise<number> {
   trace("exited: modules loaded");
   if (alreadyHandled(id, process.pid)) return 0;
   const { handleExit } = await import("../../engine/ops/exit.ts");
-  const { moveToRootCgroup } = await import("../../engine/runtime.ts");
-  // The monitor left the container's cgroup right after clone (and `start` moved it to the
-  // roots); only if that did not happen must it leave now, or the cgroup cannot be removed.
-  if (readFileSync("/proc/self/cgroup", "utf8").includes(id)) moveToRootCgroup(process.pid);
+  const { leaveContainerCgroup } = await import("../../engine/runtime.ts");
+  leaveContainerCgroup(id);
   try {
     await handleExit(id, process.pid);
   } catch (e) {

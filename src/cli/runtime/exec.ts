@@ -5,8 +5,8 @@ import type { RuntimeCtx } from "../runtime.ts";
 import { warmCgroupAttach } from "../../runtime/cgroups/warm.ts";
 import { execInContainer } from "../../runtime/ops/exec.ts";
 import type { Process } from "../../runtime/spec.ts";
+import { FORWARDED_SIGNALS } from "../../runtime/linux.ts";
 
-const FORWARD = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 export default async function exec(ctx: RuntimeCtx): Promise<number> {
   // the kernel's first cgroup migration waits for an RCU grace period: start it now, in the background
@@ -73,6 +73,6 @@ export default async function exec(ctx: RuntimeCtx): Promise<number> {
     preserveFds: int(p, "preserve-fds") ?? 0,
   });
   if (bool(p, "detach")) return 0;
-  for (const sig of FORWARD) process.on(sig, () => r.helper.child.kill(sig));
+  for (const sig of FORWARDED_SIGNALS) process.on(sig, () => r.helper.child.kill(sig));
   return r.exit;
 }

@@ -8,8 +8,8 @@ import { startContainer } from "../../runtime/ops/start.ts";
 import { deleteContainer } from "../../runtime/ops/delete.ts";
 import { CREATE_FLAGS, createOptions, oneId } from "./create.ts";
 import { trace } from "../../sys/trace.ts";
+import { FORWARDED_SIGNALS } from "../../runtime/linux.ts";
 
-const FORWARD = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 export default async function run(ctx: RuntimeCtx): Promise<number> {
   // the kernel's first cgroup migration waits for an RCU grace period: start it now, in the background
@@ -25,7 +25,7 @@ export default async function run(ctx: RuntimeCtx): Promise<number> {
   }
   const { helper, state } = await createContainer(ctx.store, { ...common, foreground: true });
   if (needsStart(state.config)) await startContainer(ctx.store, id);
-  for (const sig of FORWARD) process.on(sig, () => helper.child.kill(sig));
+  for (const sig of FORWARDED_SIGNALS) process.on(sig, () => helper.child.kill(sig));
   const code = await helper.exit;
   trace("run: container exited");
   if (!bool(p, "keep")) await deleteContainer(ctx.store, id, true);

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { tryLock, unlock } from "../../image/lock.ts";
+import { tryLock, unlock } from "../../sys/lock.ts";
 import { volumeDir, type Volume } from "./store.ts";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { berthRoot } from "../../sys/paths.ts";
-import { tryLock, unlock } from "../../image/lock.ts";
+import { tryLock, unlock } from "../../sys/lock.ts";
 
 export interface Volume {
   name: string;

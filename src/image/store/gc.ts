@@ -2,7 +2,7 @@
 // lease) are removed, under the store lock.
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { withLock } from "../lock.ts";
+import { withLock } from "../../sys/lock.ts";
 import { blobPath, ingestDir, listBlobs, lockPath, removeBlob } from "./content.ts";
 import { readDb } from "./images.ts";
 import { layerDir, layersRoot, listLayers, removeLayer } from "./layers.ts";

@@ -2,7 +2,7 @@
 // touches two records, is one atomic write). Every change happens under the store lock.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { withLock } from "../lock.ts";
+import { withLock } from "../../sys/lock.ts";
 import { writeFileAtomic } from "../../sys/atomic.ts";
 import { lockPath, root } from "./content.ts";
 

@@ -2,7 +2,7 @@
 // vanish with it, so there is no stale-lock detection to get wrong.
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { flock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from "../sys/ffi.ts";
+import { flock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from "./ffi.ts";
 
 // flock locks belong to the open file description: within one process we serialise with a
 // promise chain per path so that two async callers do not both "hold" it.
