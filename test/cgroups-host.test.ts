@@ -83,11 +83,11 @@ describe(`cgroups on this host (${mounts.mode})`, { skip: !isRoot && "needs root
     assert.throws(() => realFs.write(f, "bogus"), { message: `write ${f}: EINVAL (invalid argument)` });
   });
 
-  it("a real process joins through procsFiles and shows up in pids() and stats()", () => {
+  it("a real process joins through joinFiles and shows up in pids() and stats()", () => {
     child = spawn("sleep", ["30"], { stdio: "ignore" });
     const pid = child.pid!;
     assert.ok(pid > 0);
-    for (const f of m.procsFiles()) writeFileSync(f, String(pid));
+    for (const f of m.joinFiles()) writeFileSync(f, String(pid));
     assert.deepEqual(m.pids(), [pid]);
     const own = readFileSync(`/proc/${pid}/cgroup`, "utf8");
     assert.match(own, m.version === 1 ? new RegExp(`:memory:/berth/${id}\\n`) : new RegExp(`^0::/berth/${id}$`, "m"));

@@ -70,7 +70,8 @@ describe("manager selection and paths", () => {
     assert.equal(p[0], `${R}/cpuset/berth/c1`);
     assert.equal(p[p.length - 1], `${R}/freezer/berth/c1`);
     assert.ok(!p.some((x) => x.includes("unified")), "cgroup2 of a hybrid host is not used");
-    assert.deepEqual(m.procsFiles(), p.map((x) => `${x}/cgroup.procs`));
+    // v1 joins through `tasks`: moving one thread skips the global threadgroup lock
+    assert.deepEqual(m.joinFiles(), p.map((x) => `${x}/tasks`));
   });
   it("relative paths follow the own cgroup per hierarchy", () => {
     const p = v1("ctr").paths();
@@ -87,7 +88,7 @@ describe("manager selection and paths", () => {
     const m = v2("/a/b");
     assert.equal(m.version, 2);
     assert.deepEqual(m.paths(), [`${R}/a/b`]);
-    assert.deepEqual(m.procsFiles(), [`${R}/a/b/cgroup.procs`]);
+    assert.deepEqual(m.joinFiles(), [`${R}/a/b/cgroup.procs`]);
   });
 });
 

@@ -15,7 +15,7 @@ const GOLDEN = join(import.meta.dir, "golden");
 const ctx = (o: Partial<CompileContext> = {}): CompileContext => ({
   rootfs: "/bundle/rootfs",
   bundle: "/bundle",
-  cgroupProcs: ["/sys/fs/cgroup/cpu/berth/c1/cgroup.procs", "/sys/fs/cgroup/memory/berth/c1/cgroup.procs"],
+  cgroupProcs: ["/sys/fs/cgroup/cpu/berth/c1/tasks", "/sys/fs/cgroup/memory/berth/c1/tasks"],
   cgroupVersion: 1,
   cgroupMounts: [
     { name: "cpu", hostPath: "/sys/fs/cgroup/cpu/berth/c1", options: "cpu" },
@@ -88,7 +88,7 @@ describe("plan compiler", () => {
     const plan = compilePlan(defaultSpec({ terminal: false }), ctx({
       mode: "monitor",
       execFifo: "/x/exec.fifo",
-      leaveCgroup: ["/sys/fs/cgroup/cpu/cgroup.procs"],
+      leaveCgroup: ["/sys/fs/cgroup/cpu/tasks"],
       monitor: { logPath: "/x/log", logMaxSize: 1, logMaxFiles: 1, exitFile: "/x/exit", attachSocket: "/run/x.sock", stdin: false, exitCommand: ["/bin/true"] },
     }));
     const ops = plan.steps.map((s) => `${s.who} ${s.op}`);

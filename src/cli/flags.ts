@@ -104,3 +104,9 @@ export const int = (p: Parsed, n: string): number | undefined => {
   const v = p.flags.get(n);
   return v === undefined ? undefined : Number(v);
 };
+
+/** The one positional argument (a container id) that most runtime commands take. */
+export function oneId(args: string[], cmd: string): string {
+  if (args.length !== 1) throw new UsageError(`"${cmd}" requires exactly 1 argument (the container id), got ${args.length}`);
+  return args[0]!;
+}

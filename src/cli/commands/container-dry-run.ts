@@ -5,7 +5,8 @@ import { prepare, specFor } from "../../engine/ops/create.ts";
 import { attachSocket, berthBinary, bundleDir, containerDir, exitFile, rootfsDir, seccompCacheDir } from "../../engine/paths.ts";
 import { EXIT_COMMAND, HEALTH_COMMAND } from "../../engine/ops/start.ts";
 import { existsSync, statSync } from "node:fs";
-import { cgroupMountSources, managerFor } from "../../runtime/ops/common.ts";
+import { managerFor } from "../../runtime/ops/common.ts";
+import { cgroupMountSources } from "../../runtime/ops/plan-context.ts";
 import { compilePlan } from "../../runtime/plan/compile.ts";
 import { formatPlan } from "../../runtime/plan/format.ts";
 import { compiledSeccomp } from "../../runtime/seccomp/cache.ts";
@@ -25,7 +26,7 @@ export async function dryRun(o: ContainerOptions): Promise<number> {
   const plan = compilePlan(spec, {
     rootfs: rootfsDir(rec.id),
     bundle: bundleDir(rec.id),
-    cgroupProcs: cg.procsFiles(),
+    cgroupProcs: cg.joinFiles(),
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
     mode: "monitor",

@@ -1,4 +1,4 @@
-import { parseFlags, str, bool, int, UsageError, type Parsed } from "../flags.ts";
+import { parseFlags, str, bool, int, oneId, type Parsed } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { warmCgroupAttach } from "../../runtime/cgroups/warm.ts";
 import { createContainer, type CreateOptions } from "../../runtime/ops/create.ts";
@@ -13,11 +13,6 @@ export const CREATE_FLAGS = [
   { name: "detach", short: "d", kind: "bool" as const },
   { name: "keep", kind: "bool" as const },
 ];
-
-export function oneId(args: string[], cmd: string): string {
-  if (args.length !== 1) throw new UsageError(`"${cmd}" requires exactly 1 argument (the container id), got ${args.length}`);
-  return args[0]!;
-}
 
 /** create's and run's shared flags as the runtime's options */
 export function createOptions(p: Parsed, id: string): CreateOptions {

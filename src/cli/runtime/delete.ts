@@ -1,8 +1,7 @@
-import { parseFlags, bool } from "../flags.ts";
+import { parseFlags, bool, oneId } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { deleteContainer } from "../../runtime/ops/delete.ts";
 import { NotFoundError } from "../../runtime/state.ts";
-import { oneId } from "./create.ts";
 
 export default async function del(ctx: RuntimeCtx): Promise<number> {
   const p = parseFlags(ctx.args, [{ name: "force", short: "f", kind: "bool" }]);

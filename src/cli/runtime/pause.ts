@@ -1,7 +1,6 @@
-import { parseFlags } from "../flags.ts";
+import { parseFlags, oneId } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { pauseContainer } from "../../runtime/ops/pause.ts";
-import { oneId } from "./create.ts";
 
 export default async function pause(ctx: RuntimeCtx): Promise<number> {
   pauseContainer(ctx.store, oneId(parseFlags(ctx.args, []).args, "pause"));

@@ -1,9 +1,8 @@
 // ps: the container's processes, from its cgroup. Table or JSON (an array of pids, as runc).
 import { readFileSync } from "node:fs";
-import { parseFlags, str } from "../flags.ts";
+import { parseFlags, str, oneId } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { managerFor, statusOf } from "../../runtime/ops/common.ts";
-import { oneId } from "./create.ts";
 import { writeStdout } from "../../sys/io.ts";
 
 export default async function ps(ctx: RuntimeCtx): Promise<number> {

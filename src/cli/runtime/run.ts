@@ -1,12 +1,12 @@
 // run = create + start. Without --detach, berth-runtime stays until the container exits,
 // forwards signals to it and exits with its status; then the container is deleted.
-import { parseFlags, bool } from "../flags.ts";
+import { parseFlags, bool, oneId } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { warmCgroupAttach } from "../../runtime/cgroups/warm.ts";
 import { createContainer, needsStart } from "../../runtime/ops/create.ts";
 import { startContainer } from "../../runtime/ops/start.ts";
 import { deleteContainer } from "../../runtime/ops/delete.ts";
-import { CREATE_FLAGS, createOptions, oneId } from "./create.ts";
+import { CREATE_FLAGS, createOptions } from "./create.ts";
 import { trace } from "../../sys/trace.ts";
 import { FORWARDED_SIGNALS } from "../../runtime/linux.ts";
 

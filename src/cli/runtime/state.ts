@@ -1,7 +1,6 @@
-import { parseFlags } from "../flags.ts";
+import { parseFlags, oneId } from "../flags.ts";
 import type { RuntimeCtx } from "../runtime.ts";
 import { statusOf } from "../../runtime/ops/common.ts";
-import { oneId } from "./create.ts";
 import { writeStdout } from "../../sys/io.ts";
 
 export default async function state(ctx: RuntimeCtx): Promise<number> {

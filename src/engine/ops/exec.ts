@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { StepError, startHelper } from "../../runtime/helper.ts";
 import { CAPABILITIES } from "../../runtime/linux.ts";
-import { managerFor, ownCgroupProcs, seccompFor, statusOf } from "../../runtime/ops/common.ts";
+import { managerFor, statusOf } from "../../runtime/ops/common.ts";
+import { ownCgroupJoinFiles, seccompFor } from "../../runtime/ops/plan-context.ts";
 import { fdLayout, type MonitorContext } from "../../runtime/plan/builder.ts";
 import { compileExecPlan } from "../../runtime/plan/compile-exec.ts";
 import type { Plan } from "../../runtime/plan/types.ts";
@@ -148,10 +149,10 @@ export async function execInRunning(ref: string, id: string, r: ExecRequest, onO
   const resume = fdLayout(0).resume;
   const plan = withHold(
     compileExecPlan(proc, {
-      leaveCgroup: ownCgroupProcs(cg),
+      leaveCgroup: ownCgroupJoinFiles(cg),
       pid: s.pid,
       namespaces: s.config.linux?.namespaces ?? [],
-      cgroupProcs: cg.procsFiles(),
+      cgroupProcs: cg.joinFiles(),
       mode: "monitor",
       monitor,
       seccomp: r.privileged ? undefined : seccompFor(s.config, store),

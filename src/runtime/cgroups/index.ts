@@ -26,8 +26,11 @@ export interface CgroupManager {
   readonly version: 1 | 2;
   /** absolute cgroup dirs this container uses (one per v1 hierarchy, or one v2 dir) */
   paths(): string[];
-  /** the cgroup.procs files a process writes "0" (itself) into to join; order matters for v1 */
-  procsFiles(): string[];
+  /** the files a single-threaded process writes "0" (itself) into to join, in order: v1 `tasks`,
+   *  v2 `cgroup.procs`. On v1, moving only the calling thread skips the kernel's global
+   *  threadgroup lock, whose first write after a quiet spell waits for an RCU grace period
+   *  (3-16 ms here); the helper has one thread, so the whole process moves. */
+  joinFiles(): string[];
   /** pure: the writes `apply` would do for these resources (used for plan printing, no I/O) */
   plannedWrites(r: LinuxResources): CgroupWrite[];
   /** mkdir -p all dirs (v1 cpuset: copy cpus/mems from parent; v2: enable controllers in ancestors) */

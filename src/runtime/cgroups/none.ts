@@ -13,7 +13,7 @@ export class NoCgroup implements CgroupManager {
   paths(): string[] {
     return [];
   }
-  procsFiles(): string[] {
+  joinFiles(): string[] {
     return [];
   }
   plannedWrites(_r: LinuxResources): CgroupWrite[] {

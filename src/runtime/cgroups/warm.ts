@@ -11,26 +11,19 @@ let warmed = false;
  * and writes shortly after it skip it. Begun as `run`/`start` begins, the wait overlaps the
  * command's own work instead of stalling the helper when it joins the container's cgroup.
  * Best effort: any error is ignored (the helper's own write then pays, as before).
+ * Only on cgroup v2: on v1 the helper joins through `tasks` (CgroupManager.joinFiles), which
+ * does not take that lock, and a warming write would only hold cgroup_mutex (blocking our
+ * mkdirs) through its grace period.
  */
 export function warmCgroupAttach(): void {
   if (warmed) return;
   warmed = true;
   try {
     const m = cgroupMounts();
-    const self = parseProcCgroup(readSelfCgroup());
-    let file: string | undefined;
-    if (m.mode === "unified") {
-      const own = self.get("");
-      if (m.v2 && own !== undefined) file = `${m.v2}${own === "/" ? "" : own}/cgroup.procs`;
-    } else {
-      for (const [ctrl, mp] of m.v1) {
-        const own = self.get(ctrl);
-        if (own === undefined) continue;
-        file = `${mp}${own === "/" ? "" : own}/cgroup.procs`;
-        break;
-      }
-    }
-    if (file) writeFile(file, String(process.pid)).catch(() => undefined);
+    if (m.mode !== "unified" || !m.v2) return;
+    const own = parseProcCgroup(readSelfCgroup()).get("");
+    if (own === undefined) return;
+    writeFile(`${m.v2}${own === "/" ? "" : own}/cgroup.procs`, String(process.pid)).catch(() => undefined);
   } catch {
     /* no cgroups to warm */
   }

@@ -11,7 +11,8 @@ import type { Plan } from "../plan/types.ts";
 import type { Spec } from "../spec.ts";
 import { procStart, writeAtomic, type ContainerState, type StateStore } from "../state.ts";
 import { parseSpec } from "../validate.ts";
-import { cgroupMountSources, managerFor, ownCgroupProcs, rootless, seccompFor } from "./common.ts";
+import { managerFor, rootless } from "./common.ts";
+import { cgroupMountSources, ownCgroupJoinFiles, seccompFor } from "./plan-context.ts";
 import { trace } from "../../sys/trace.ts";
 import { fdLayout } from "../plan/builder.ts";
 import { runHooks, stateJson } from "./hooks.ts";
@@ -69,7 +70,7 @@ export function planFor(
   return compilePlan(spec, {
     rootfs,
     bundle,
-    cgroupProcs: cg.procsFiles(),
+    cgroupProcs: cg.joinFiles(),
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
     mode: o.monitor ? "monitor" : o.foreground ? "foreground" : "detached",
@@ -83,7 +84,7 @@ export function planFor(
     id: o.id,
     seccomp: o.seccomp,
     hookSync: o.hookSync,
-    leaveCgroup: o.monitor ? ownCgroupProcs(cg) : undefined,
+    leaveCgroup: o.monitor ? ownCgroupJoinFiles(cg) : undefined,
     idMapper: rootless() ? "newidmap" : "write",
     loopbackUp: o.loopbackUp,
     isDirectory: o.isDirectory,

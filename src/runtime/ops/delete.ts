@@ -4,6 +4,7 @@ import type { StateStore } from "../state.ts";
 import { isAlive, NotFoundError, type ContainerState } from "../state.ts";
 import { managerFor, sleep, statusOf } from "./common.ts";
 import { runHooks, stateJson, warn } from "./hooks.ts";
+import { trace } from "../../sys/trace.ts";
 
 export async function deleteContainer(store: StateStore, id: string, force = false): Promise<void> {
   let s;
@@ -23,6 +24,7 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
   }
   const status = statusOf(s, store);
   const cg = managerFor(s);
+  trace(`delete: status ${status}`);
   if (status !== "stopped") {
     if (!force && status !== "created") throw new Error(`cannot delete container ${id} that is ${status}: stop it first or use --force`);
     // a paused container must be thawed for SIGKILL to take effect
@@ -50,9 +52,12 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
       /* nothing left */
     }
   }
+  trace("delete: processes gone");
   cg.destroy();
+  trace("delete: cgroup removed");
   detachHostMounts(s);
   store.remove(id);
+  trace("delete: state removed");
   if (s.config.hooks?.poststop?.length) {
     try {
       await runHooks("poststop", s.config.hooks.poststop, stateJson(s, "stopped"));

@@ -6,7 +6,8 @@ import { startHelper, type HelperRun, type HelperStdio } from "../helper.ts";
 import { compileExecPlan } from "../plan/compile-exec.ts";
 import type { MonitorContext, Seccomp } from "../plan/builder.ts";
 import { validateSpec } from "../validate.ts";
-import { managerFor, ownCgroupProcs, seccompFor, statusOf } from "./common.ts";
+import { managerFor, statusOf } from "./common.ts";
+import { ownCgroupJoinFiles, seccompFor } from "./plan-context.ts";
 import { resolve } from "node:path";
 
 export interface ExecOptions {
@@ -46,10 +47,10 @@ export async function execInContainer(store: StateStore, id: string, o: ExecOpti
   const mode = o.monitor ? "monitor" : o.detach ? "detached" : "foreground";
   const plan = compileExecPlan(o.process, {
     execPath: o.execPath,
-    leaveCgroup: o.monitor ? ownCgroupProcs(cg) : undefined,
+    leaveCgroup: o.monitor ? ownCgroupJoinFiles(cg) : undefined,
     pid: s.pid,
     namespaces: s.config.linux?.namespaces ?? [],
-    cgroupProcs: cg.procsFiles(),
+    cgroupProcs: cg.joinFiles(),
     mode,
     monitor: o.monitor,
     consoleSocket: o.consoleSocket,

@@ -78,7 +78,7 @@ export class PlanBuilder {
    *  A monitor first moves back to `leaveCgroup` so that it is not charged to the container. */
   parentAfterClone(proc: Process, mode: Mode, mon: MonitorContext | undefined, leaveCgroup: string[] = []): void {
     const { Q, fd } = this;
-    if (mon) for (const f of leaveCgroup) Q("WRITE_FILE", [f, "0"], `leave the container's cgroup for ${f.replace(/\/cgroup\.procs$/, "")}`);
+    if (mon) for (const f of leaveCgroup) Q("WRITE_FILE", [f, "0"], `leave the container's cgroup for ${f.replace(/\/(cgroup\.procs|tasks)$/, "")}`);
     if (mon) {
       const childEnds = proc.terminal ? [fd.console] : [fd.outW, fd.errW, ...(mon.stdin ? [fd.inR] : [])];
       for (const f of childEnds) Q("CLOSE", [f], `close the child's end ${f}`);

@@ -25,7 +25,7 @@ export interface CompileContext {
   /** absolute host path of the root filesystem */
   rootfs: string;
   bundle: string;
-  /** cgroup.procs files the helper writes "0" into (joins) before clone */
+  /** the files the helper writes "0" into (joins) before clone: CgroupManager.joinFiles() */
   cgroupProcs: string[];
   cgroupVersion: 1 | 2;
   cgroupMounts: CgroupMountSource[];
@@ -45,7 +45,7 @@ export interface CompileContext {
   /** how uid/gid maps are written: directly by the (root) helper, or by the setuid
    *  newuidmap/newgidmap of Debian's uidmap package when running rootless */
   idMapper?: "write" | "newidmap";
-  /** monitor mode: the cgroup.procs files the monitor returns to after clone */
+  /** monitor mode: the join files of the cgroups the monitor returns to after clone */
   leaveCgroup?: string[];
   /** bring up lo in a new network namespace (the engine's --network none; runc leaves it down) */
   loopbackUp?: boolean;

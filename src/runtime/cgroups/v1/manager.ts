@@ -76,8 +76,8 @@ export class V1Manager implements CgroupManager {
     return this.hier.map((h) => h.dir);
   }
 
-  procsFiles(): string[] {
-    return this.hier.map((h) => `${h.dir}/cgroup.procs`);
+  joinFiles(): string[] {
+    return this.hier.map((h) => `${h.dir}/tasks`);
   }
 
   plannedWrites(r: LinuxResources): PlannedWrite[] {

@@ -37,7 +37,7 @@ export class V2Manager implements CgroupManager {
     return [this.dir];
   }
 
-  procsFiles(): string[] {
+  joinFiles(): string[] {
     return [`${this.dir}/cgroup.procs`];
   }
 
