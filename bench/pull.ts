@@ -1,6 +1,7 @@
 // Cold pull + unpack of a ~120 MB multi-layer image (a debootstrap minbase rootfs split into
 // layers) from a loopback registry: berth against `podman pull`, interleaved.
-//   scripts/bun bench/pull.ts [rounds=7] [--warm] [--single] [--churn]   (as root: drop_caches)
+//   scripts/bun bench/pull.ts [rounds=7] [--warm] [--single] [--churn] [--src]   (as root: drop_caches)
+// berth is bin/berth as scripts/build.sh makes it (from source if it is not built).
 // Each round runs every contender once, in a rotating order, each into a new empty store.
 // Before every run: sync + drop_caches (registry storage, binaries and metadata cold for all),
 // unless --warm. Stores are kept until the end, because deleting one makes the next run's
@@ -20,7 +21,10 @@ const HERE = import.meta.dir;
 const CACHE = join(HERE, ".cache");
 const ROOTFS = join(CACHE, "rootfs");
 const BUN = resolve(HERE, "../scripts/bun");
-const BERTH = resolve(HERE, "../src/cli/berth.ts");
+const BERTH_SRC = resolve(HERE, "../src/cli/berth.ts");
+// the compiled CLI users run (scripts/build.sh); from source when it is not built
+const BERTH_BIN = resolve(HERE, "../bin/berth");
+const BERTH = existsSync(BERTH_BIN) ? [BERTH_BIN] : [BUN, BERTH_SRC];
 const args = process.argv.slice(2);
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 7);
 const warm = args.includes("--warm");
@@ -106,7 +110,7 @@ try {
   const podmanEnv = { CONTAINERS_CONF: join(work, "containers.conf"), CONTAINERS_REGISTRIES_CONF: join(work, "registries.conf") };
   const berth = (name: string, env: Record<string, string>, cli = BERTH): Contender => ({
     name,
-    run: (i) => void sh([BUN, cli, "pull", "-q", ref], { env: { ...env, BERTH_ROOT: join(work, `${name}-${i}`) } }),
+    run: (i) => void sh([...cli, "pull", "-q", ref], { env: { ...env, BERTH_ROOT: join(work, `${name}-${i}`) } }),
     clean: (i) => rmSync(join(work, `${name}-${i}`), { recursive: true, force: true }),
   });
   const podmanArgs = (i: number) => ["--root", join(work, `podman-${i}`), "--runroot", join(work, `podman-${i}-run`), "--storage-driver", "overlay"];
@@ -124,7 +128,9 @@ try {
   ];
   if (single) contenders.push(berth("berth-1thread", { BERTH_UNPACK_WORKERS: "0" }));
   // an older berth checkout to compare with: BENCH_BERTH_BEFORE=/path/to/src/cli/berth.ts
-  if (process.env.BENCH_BERTH_BEFORE) contenders.push(berth("berth-before", {}, process.env.BENCH_BERTH_BEFORE));
+  if (process.env.BENCH_BERTH_BEFORE) contenders.push(berth("berth-before", {}, [BUN, process.env.BENCH_BERTH_BEFORE]));
+  // --src: also berth run from its TypeScript sources by Bun (no compiled bytecode)
+  if (args.includes("--src")) contenders.push(berth("berth-src", {}, [BUN, BERTH_SRC]));
   // more berth variants: BENCH_VARIANTS="name:VAR=value,name2:VAR=value"
   for (const v of (process.env.BENCH_VARIANTS ?? "").split(",").filter(Boolean)) {
     const [name, kv] = v.split(":") as [string, string];

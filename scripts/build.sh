@@ -6,6 +6,9 @@ BUN=node_modules/@oven/bun-linux-x64/bin/bun
 mkdir -p bin
 make -s -C native
 install -m 0755 native/berth-init bin/berth-init
-"$BUN" build --compile --minify --bytecode src/cli/berth.ts --outfile bin/berth >/dev/null
-"$BUN" build --compile --minify --bytecode src/cli/runtime.ts --outfile bin/berth-runtime >/dev/null
+# A standalone Bun executable would otherwise read ./.env and ./bunfig.toml (whose `preload`
+# runs code) from whatever directory it is started in: never for a tool run as root.
+FLAGS="--compile --minify --bytecode --no-compile-autoload-dotenv --no-compile-autoload-bunfig --no-compile-autoload-tsconfig --no-compile-autoload-package-json"
+"$BUN" build $FLAGS src/cli/berth.ts --outfile bin/berth >/dev/null
+"$BUN" build $FLAGS src/cli/runtime.ts --outfile bin/berth-runtime >/dev/null
 echo "built bin/berth bin/berth-runtime bin/berth-init"

@@ -130,6 +130,28 @@ describe("plan wire format", () => {
     assert.equal(bytes[chdir + 13], 0);
     assert.equal(bytes.length, chdir + 14);
   });
+
+  it("encodes every int64 and UTF-8 string exactly", () => {
+    const nums = [0, -1, 2 ** 31, -(2 ** 31), 2 ** 32, -(2 ** 32) - 1, 2 ** 53 - 1, -(2 ** 53) + 1, 0x7fffffffffffffffn, -5n, 0xffffffffffffffffn];
+    const strs = ["", "héllo ✓ 𝄞", "/sys/fs/cgroup/pids/berth/c1/tasks"];
+    const bytes = encodePlan({ planFd: 3, syncFd: 4, steps: [{ op: "SETRLIMIT", args: [...nums, ...strs], what: "", who: "child" }] });
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    let off = 16;
+    for (const n of nums) {
+      assert.equal(bytes[off], 0);
+      assert.equal(dv.getBigInt64(off + 1, true), BigInt.asIntN(64, BigInt(n)), `int64 ${n}`);
+      off += 9;
+    }
+    for (const s of strs) {
+      const utf8 = Buffer.from(s);
+      assert.equal(bytes[off], 1);
+      assert.equal(dv.getUint32(off + 1, true), utf8.length);
+      assert.deepEqual(Buffer.from(bytes.subarray(off + 5, off + 5 + utf8.length)), utf8);
+      assert.equal(bytes[off + 5 + utf8.length], 0);
+      off += 6 + utf8.length;
+    }
+    assert.equal(bytes.length, off);
+  });
 });
 
 describe("config validation", () => {

@@ -112,10 +112,10 @@ export function prepareNetworkNamespace(rec: ContainerRecord): void {
  */
 export async function setupNetwork(rec: ContainerRecord, pid: number): Promise<void> {
   const mode = netMode(rec.options);
+  // none: lo was brought up by the runtime's plan (LINK_UP); the network layer is not even loaded
+  if (mode !== "bridge") return;
   const net = await import("../network/index.ts");
   const netns = `/proc/${pid}/ns/net`;
-  // none: lo was brought up by the runtime's plan (LINK_UP)
-  if (mode !== "bridge") return;
   await reconcileContainerNetworks();
   trace("network: reconciled");
   const o = rec.options;

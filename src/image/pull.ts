@@ -411,7 +411,7 @@ export async function pullImage(reference: string, opts: PullOptions = {}): Prom
       repo: ref.path,
       unpacker,
       signal: ac.signal,
-      downloads: new Budget(opts.concurrency ?? 3),
+      downloads: new Budget(opts.concurrency ?? (Number(process.env.BERTH_DL) || 3)),
       memory: new Budget(MEMORY_BUDGET),
       downloaded: () => {
         if (--downloading === 0) allDownloaded();

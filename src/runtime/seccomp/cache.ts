@@ -1,4 +1,4 @@
-// On-disk cache of compiled filters, keyed by sha256 of a canonical JSON of the profile
+// On-disk cache of compiled filters, keyed by sha256 of the profile's JSON
 // (plus a fingerprint of the compiler and its syscall tables, so regenerating the tables
 // or changing codegen never serves a stale program).
 import { randomHex, sha256Hex } from "../../sys/random.ts";
@@ -13,16 +13,6 @@ const CODEGEN_VERSION = 1;
 const MAGIC = "BERTHSC1";
 const HEADER = MAGIC.length + 4; // magic + u32 flags
 
-/** JSON with object keys sorted and undefined members dropped, so equal profiles hash equally. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? "null" : canonicalJson(x))).join(",")}]`;
-  const entries = Object.entries(v as Record<string, unknown>)
-    .filter(([, x]) => x !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
-}
-
 // The syscall tables' hash is computed when they are generated (scripts/gen-syscalls.ts), so
 // a cache hit neither loads nor hashes the tables.
 const FINGERPRINT = `codegen ${CODEGEN_VERSION} tables ${SYSCALL_TABLES_HASH}`;
@@ -30,8 +20,10 @@ function compilerFingerprint(): string {
   return FINGERPRINT;
 }
 
+/** The profile's JSON as it is (native JSON.stringify: a start runs this with a cold JIT): a
+ *  profile written with its keys in another order gets an entry of its own, never a wrong one. */
 export function seccompCacheKey(s: Seccomp): string {
-  return sha256Hex(compilerFingerprint(), "\n", canonicalJson(s));
+  return sha256Hex(compilerFingerprint(), "\n", JSON.stringify(s));
 }
 
 function decodeEntry(buf: Uint8Array): CompiledSeccomp | undefined {

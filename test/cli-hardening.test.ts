@@ -1,0 +1,36 @@
+// The compiled CLIs must not take configuration or code from the directory they run in: Bun's
+// standalone executables load ./.env and ./bunfig.toml (whose `preload` runs a script) unless
+// built with those autoloads off. containerd runs the runtime with the bundle as its cwd, and a
+// root user may run berth anywhere (/tmp).
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const repo = resolve(import.meta.dir, "..");
+const dir = mkdtempSync(join(tmpdir(), "berth-cwd-"));
+const marker = join(dir, "preload-ran");
+writeFileSync(join(dir, "evil.js"), `require("fs").writeFileSync(${JSON.stringify(marker)}, "x");\n`);
+writeFileSync(join(dir, "bunfig.toml"), `preload = ["./evil.js"]\n`);
+writeFileSync(join(dir, ".env"), `BERTH_ROOT=${join(dir, "evil-root")}\nXDG_RUNTIME_DIR=${join(dir, "evil-run")}\n`);
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("compiled CLIs ignore the working directory's .env and bunfig.toml", () => {
+  it("berth", () => {
+    const env = { ...process.env };
+    delete env.BERTH_ROOT;
+    const r = spawnSync(join(repo, "bin/berth"), ["info"], { cwd: dir, env, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(existsSync(marker), false, "bunfig.toml's preload ran");
+    assert.doesNotMatch(r.stdout, /evil-root/);
+    assert.match(r.stdout, /Docker Root Dir: \/var\/lib\/berth/);
+  });
+
+  it("berth-runtime", () => {
+    const r = spawnSync(join(repo, "bin/berth-runtime"), ["list"], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(existsSync(marker), false, "bunfig.toml's preload ran");
+  });
+});
