@@ -8,7 +8,9 @@ make -s -C native
 install -m 0755 native/berth-init bin/berth-init
 # A standalone Bun executable would otherwise read ./.env and ./bunfig.toml (whose `preload`
 # runs code) from whatever directory it is started in: never for a tool run as root.
-FLAGS="--compile --minify --bytecode --no-compile-autoload-dotenv --no-compile-autoload-bunfig --no-compile-autoload-tsconfig --no-compile-autoload-package-json"
+# --compile-jit-policy: run-once start-up code stays in the interpreter (src/sys/jit.ts turns the
+# normal policy back on where a command loops over much data).
+FLAGS="--compile --minify --bytecode --compile-jit-policy=1000 --no-compile-autoload-dotenv --no-compile-autoload-bunfig --no-compile-autoload-tsconfig --no-compile-autoload-package-json"
 "$BUN" build $FLAGS src/cli/berth.ts --outfile bin/berth >/dev/null
 "$BUN" build $FLAGS src/cli/runtime.ts --outfile bin/berth-runtime >/dev/null
 echo "built bin/berth bin/berth-runtime bin/berth-init"

@@ -1,6 +1,7 @@
 // Reading the monitor's json-file log (Docker's format: {"log","stream","time"} per line),
 // across rotated files (log.N ... log.1, log), with --since/--until/--tail and follow.
 import { existsSync, openSync, readFileSync, readSync, closeSync, statSync } from "node:fs";
+import { normalJit } from "../sys/jit.ts";
 
 export interface LogEntry {
   log: string;
@@ -33,6 +34,7 @@ export function logTime(e: LogEntry): number {
 }
 
 export function readLogs(path: string, maxFiles: number, q: LogQuery): LogEntry[] {
+  normalJit();
   const files: string[] = [];
   for (let i = maxFiles - 1; i >= 1; i--) if (existsSync(`${path}.${i}`)) files.push(`${path}.${i}`);
   if (existsSync(path)) files.push(path);
@@ -53,6 +55,7 @@ export function readLogs(path: string, maxFiles: number, q: LogQuery): LogEntry[
 /** Follow the live log file from byte `offset`; calls onEntry per complete line; stops when
  *  done() says so and nothing is left. Handles rotation (the file shrinking or being replaced). */
 export async function followLog(path: string, onEntry: (e: LogEntry) => void, done: () => boolean, q: LogQuery): Promise<void> {
+  normalJit();
   let offset = existsSync(path) ? statSync(path).size : 0;
   let ino = existsSync(path) ? statSync(path).ino : 0;
   let partial = "";

@@ -30,6 +30,7 @@ import { withLock } from "../sys/lock.ts";
 import { emitEvent } from "../engine/events.ts";
 import { familiarName } from "./reference.ts";
 import { trace } from "./trace.ts";
+import { normalJit } from "../sys/jit.ts";
 
 export type LayerStatus = "waiting" | "downloading" | "extracting" | "complete" | "exists" | "failed";
 
@@ -371,6 +372,7 @@ function workerCount(): number {
 /** Pull an image by reference; returns its record once it is completely stored. */
 export async function pullImage(reference: string, opts: PullOptions = {}): Promise<ImageRecord> {
   trace("pull: start");
+  normalJit();
   const ref = normalizeReference(reference);
   const client = new RegistryClient(ref.domain, opts);
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
@@ -411,7 +413,7 @@ export async function pullImage(reference: string, opts: PullOptions = {}): Prom
       repo: ref.path,
       unpacker,
       signal: ac.signal,
-      downloads: new Budget(opts.concurrency ?? (Number(process.env.BERTH_DL) || 3)),
+      downloads: new Budget(opts.concurrency ?? 3),
       memory: new Budget(MEMORY_BUDGET),
       downloaded: () => {
         if (--downloading === 0) allDownloaded();

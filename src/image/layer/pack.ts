@@ -5,6 +5,7 @@ import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, ty
 import { llistxattr, lgetxattr } from "../../sys/ffi.ts";
 import { OPAQUE_WHITEOUT, WHITEOUT_PREFIX } from "./unpack.ts";
 import { tarHeader, tarPadding, TAR_END, type WriteEntry } from "./tar.ts";
+import { normalJit } from "../../sys/jit.ts";
 
 export interface PackOptions {
   /** include xattrs (default true) */
@@ -39,6 +40,7 @@ function minor(rdev: number): number {
 
 /** Tar chunks of `dir`'s contents (names relative, directories with a trailing slash). */
 export function* packDir(dir: string, opts: PackOptions = {}): Generator<Uint8Array> {
+  normalJit();
   const links = new Map<string, string>();
   const withX = opts.xattrs !== false;
   const wh = opts.whiteouts !== false;

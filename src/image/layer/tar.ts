@@ -1,6 +1,7 @@
 // A streaming tar reader and a tar writer (ustar + PAX + GNU long names).
 // The reader is push-based and synchronous: feed it chunks as they arrive; it calls the sink
 // for each entry header, then with that entry's data, so nothing is buffered whole.
+import { normalJit } from "../../sys/jit.ts";
 
 export type EntryType = "file" | "link" | "symlink" | "chardev" | "blockdev" | "dir" | "fifo";
 
@@ -73,7 +74,9 @@ export class TarParser {
   private longLink: string | undefined;
   private entries = 0;
 
-  constructor(private readonly sink: TarSink) {}
+  constructor(private readonly sink: TarSink) {
+    normalJit();
+  }
 
   get ended(): boolean {
     return this.state === "end";

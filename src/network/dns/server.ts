@@ -6,6 +6,7 @@ import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import { readFileSync, statSync } from "node:fs";
 import { CLASS_IN, decode, ptrToIPv4, RCODE, reply, TYPE, type Message } from "./codec.ts";
 import { readNames, type NamesFile } from "./names.ts";
+import { normalJit } from "../../sys/jit.ts";
 
 export interface ResolverOptions {
   network: string;
@@ -94,6 +95,7 @@ function ask(up: { host: string; port: number }, query: Uint8Array, id: number, 
 
 /** Start serving; resolves once the socket is bound. */
 export function startResolver(o: ResolverOptions): Promise<Resolver> {
+  normalJit();
   const names = new CachedFile<NamesFile>(o.namesPath, readNames);
   const resolv = new CachedFile<string[]>(o.resolvConfPath ?? "/etc/resolv.conf", (p) => nameservers(readFileSync(p, "utf8")));
   const ttl = o.ttl ?? 600;
