@@ -260,7 +260,9 @@ async function fetchLayerLocked(
     if (blobThere) {
       src = fileChunks(blobPath(desc.digest));
     } else {
-      ing = new Ingest(desc.digest, { hash: !inMemory });
+      // hashed as it arrives (the download leaves the CPU mostly idle), also when it is
+      // unpacked from memory: the lane that unpacks it then skips that pass
+      ing = new Ingest(desc.digest);
       emit("downloading", ing.written);
       src = blobSource(client, repo, desc, ing, (n) => emit("downloading", n), true, signal);
     }
@@ -292,12 +294,20 @@ async function fetchLayerLocked(
           cx.downloads.give(1);
           downloaded();
         }
+        // a blob from the store is hashed again by the lane; a download was hashed on the way
+        const blobVerified = !!ing;
+        if (ing) {
+          const actual = ing.currentDigest();
+          if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual);
+        }
         if (compression !== "gzip" || fitsInMemory(blob.length, compression, blob.subarray(blob.length - 4))) {
-          applied = await unpacker.applyBlob(blob, compression, tmp, { digest: desc.digest, diffId }, { signal, priority: desc.size });
+          applied = await unpacker.applyBlob(blob, compression, tmp, { digest: desc.digest, diffId, blobVerified }, { signal, priority: desc.size });
         } else {
           // inflates to more than we want in memory: stream it
-          const actual = sha256Hex(blob);
-          if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual);
+          if (!blobVerified) {
+            const actual = sha256Hex(blob);
+            if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual);
+          }
           applied = await unpacker.apply(once(blob), compression, tmp, { signal, here: true });
         }
         verified = true;

@@ -181,7 +181,7 @@ class UnpackWorker {
       if (o.signal?.aborted) throw new CancelledError();
       // transferable only when the view covers its whole buffer
       const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob : blob.slice();
-      const msg: ToWorker = { op: "blob", dir, compression, whiteouts: job.whiteouts !== false, blob: own, digest: job.digest, diffId: job.diffId };
+      const msg: ToWorker = { op: "blob", dir, compression, whiteouts: job.whiteouts !== false, blob: own, digest: job.digest, diffId: job.diffId, blobVerified: job.blobVerified === true };
       this.post(msg, [own.buffer as ArrayBuffer]);
       const a = await result;
       if (o.signal?.aborted) throw new CancelledError();

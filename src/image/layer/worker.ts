@@ -95,6 +95,7 @@ self.onmessage = (ev: MessageEvent) => {
         applyBlob(m.blob, m.compression, m.dir, {
           digest: m.digest,
           diffId: m.diffId,
+          blobVerified: m.blobVerified,
           whiteouts: m.whiteouts,
           checkpoint: () => {
             if (blobAborted) throw new Error("layer unpack cancelled");
