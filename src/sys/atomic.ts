@@ -23,9 +23,16 @@ export function fsyncDir(dir: string): void {
 }
 
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, sync = true): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = tempName(path);
-  const fd = openSync(tmp, "w", mode);
+  let fd: number;
+  try {
+    fd = openSync(tmp, "w", mode);
+  } catch (e) {
+    // the directory is usually there: make it only when it is not
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(tmp, "w", mode);
+  }
   try {
     const buf = typeof data === "string" ? Buffer.from(data) : data;
     let off = 0;

@@ -1,6 +1,6 @@
 // start: release a created container's init by reading its exec fifo, then remove the fifo
 // (its absence is what marks the container as running).
-import { closeSync, constants, openSync, readSync, rmSync } from "node:fs";
+import { closeSync, constants, openSync, readSync, unlinkSync } from "node:fs";
 import type { StateStore } from "../state.ts";
 import { isAlive } from "../state.ts";
 import { sleep, statusOf } from "./common.ts";
@@ -40,7 +40,11 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
   } finally {
     closeSync(fd);
   }
-  rmSync(fifo, { force: true });
+  try {
+    unlinkSync(fifo);
+  } catch {
+    /* gone already */
+  }
   if (hooks.poststart?.length) {
     try {
       await runHooks("poststart", hooks.poststart, stateJson(s, "running"));
