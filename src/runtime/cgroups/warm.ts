@@ -1,5 +1,4 @@
 // Warming the kernel's cgroup migration path before the helper needs it.
-import { writeFile } from "node:fs/promises";
 import { cgroupMounts } from "./detect.ts";
 import { parseProcCgroup, readSelfCgroup } from "./path.ts";
 
@@ -23,6 +22,8 @@ export function warmCgroupAttach(): void {
     if (m.mode !== "unified" || !m.v2) return;
     const own = parseProcCgroup(readSelfCgroup()).get("");
     if (own === undefined) return;
+    // node:fs/promises loads only here: its writes run on another thread
+    const { writeFile } = require("node:fs/promises") as typeof import("node:fs/promises");
     writeFile(`${m.v2}${own === "/" ? "" : own}/cgroup.procs`, String(process.pid)).catch(() => undefined);
   } catch {
     /* no cgroups to warm */

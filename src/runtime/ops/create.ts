@@ -3,7 +3,6 @@
 // Any failure undoes what was made (cgroup, state dir, process) before the error is returned.
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { userInfo } from "node:os";
 import type { CgroupManager } from "../cgroups/index.ts";
 import { startHelper, type HelperRun } from "../helper.ts";
 import { compilePlan, type CompileContext, type MonitorContext } from "../plan/compile.ts";
@@ -112,7 +111,8 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     bundle,
     rootfs,
     created: new Date().toISOString(),
-    owner: process.getuid?.() === 0 ? "" : userInfo().username,
+    // node:os only loads for rootless containers
+    owner: process.getuid?.() === 0 ? "" : (require("node:os") as typeof import("node:os")).userInfo().username,
     annotations: spec.annotations,
     phase: "creating",
     cgroupsPath,
