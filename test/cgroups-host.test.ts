@@ -121,6 +121,19 @@ describe(`cgroups on this host (${mounts.mode})`, { skip: !isRoot && "needs root
     assert.deepEqual(m.pids(), []);
   });
 
+  it("pids() and killAll reach a process in a child cgroup the container made", async () => {
+    // the container made a cgroup of its own below ours, as systemd or a nested runtime would
+    const sub = `${m.paths().find((p) => m.version === 2 || p.includes("/pids/")) ?? m.paths()[0]}/nested`;
+    assert.equal(realFs.hasChildren(sub.slice(0, sub.lastIndexOf("/"))), false);
+    realFs.mkdir(sub);
+    assert.equal(realFs.hasChildren(sub.slice(0, sub.lastIndexOf("/"))), true);
+    const nested = spawn("sleep", ["30"], { stdio: "ignore" });
+    writeFileSync(`${sub}/cgroup.procs`, String(nested.pid));
+    assert.deepEqual(m.pids(), [nested.pid]);
+    m.killAll(9);
+    assert.equal(await waitExit(nested), "SIGKILL");
+  });
+
   it("destroy removes every dir", () => {
     m.destroy();
     assert.equal(m.exists(), false);

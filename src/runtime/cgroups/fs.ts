@@ -13,6 +13,9 @@ export interface CgroupFs {
   write(path: string, value: string): void;
   exists(path: string): boolean;
   readdir(path: string): DirEntry[];
+  /** whether a cgroup directory has child cgroups; a stat on cgroupfs, whose directories count
+   *  their subdirectories in nlink (2 + n), instead of listing dozens of control files */
+  hasChildren(path: string): boolean;
 }
 
 const DESCRIPTIONS: Record<string, string> = {
@@ -64,6 +67,7 @@ export const realFs: CgroupFs = {
   exists: (p) => nfs.existsSync(p),
   readdir: (p) =>
     wrap("readdir", p, () => nfs.readdirSync(p, { withFileTypes: true }).map((d) => ({ name: d.name, dir: d.isDirectory() }))),
+  hasChildren: (p) => wrap("stat", p, () => nfs.statSync(p).nlink > 2),
 };
 
 /**
@@ -131,6 +135,12 @@ export class MemFs implements CgroupFs {
 
   exists(p: string): boolean {
     return this.dirs.has(p) || this.files.has(p);
+  }
+
+  hasChildren(p: string): boolean {
+    if (!this.dirs.has(p)) throw new CgroupError("stat", p, "ENOENT");
+    for (const d of this.dirs) if (parent(d) === p) return true;
+    return false;
   }
 
   readdir(p: string): DirEntry[] {
@@ -225,7 +235,7 @@ export function readPidsRecursive(fs: CgroupFs, dir: string): number[] {
       const n = Number.parseInt(line, 10);
       if (Number.isInteger(n) && n > 0) out.push(n);
     }
-    for (const e of fs.readdir(d)) if (e.dir) walk(`${d}/${e.name}`);
+    if (fs.hasChildren(d)) for (const e of fs.readdir(d)) if (e.dir) walk(`${d}/${e.name}`);
   };
   walk(dir);
   return out;
