@@ -5,8 +5,8 @@ import { cgroupMounts, type CgroupMounts } from "./detect.ts";
 import { realFs, type CgroupFs } from "./fs.ts";
 import { parseProcCgroup, readSelfCgroup } from "./path.ts";
 import type { CgroupStats } from "./stats.ts";
-import { V1Manager } from "./v1/manager.ts";
-import { V2Manager } from "./v2/manager.ts";
+import type { V1Manager } from "./v1/manager.ts";
+import type { V2Manager } from "./v2/manager.ts";
 
 export type { CgroupFs, DirEntry } from "./fs.ts";
 export { CgroupError, MemFs, realFs } from "./fs.ts";
@@ -54,8 +54,13 @@ export function cgroupManager(opts: { cgroupsPath: string | undefined; id: strin
   const fs = opts.fs ?? realFs;
   const mounts = opts.mounts ?? cgroupMounts();
   const self = parseProcCgroup(opts.selfCgroup ?? readSelfCgroup());
-  if (mounts.mode === "unified") return new V2Manager(fs, mounts.v2 ?? "/sys/fs/cgroup", opts.cgroupsPath, opts.id, self);
+  // only the host's backend (and its controllers) is loaded
+  if (mounts.mode === "unified") {
+    const { V2Manager: V2 } = require("./v2/manager.ts") as { V2Manager: typeof V2Manager };
+    return new V2(fs, mounts.v2 ?? "/sys/fs/cgroup", opts.cgroupsPath, opts.id, self);
+  }
   if (mounts.v1.size === 0) throw new Error("no cgroup filesystem is mounted");
   // legacy and hybrid: the v1 controllers; a hybrid's cgroup2 mount is deliberately not used
-  return new V1Manager(fs, mounts, opts.cgroupsPath, opts.id, self);
+  const { V1Manager: V1 } = require("./v1/manager.ts") as { V1Manager: typeof V1Manager };
+  return new V1(fs, mounts, opts.cgroupsPath, opts.id, self);
 }
