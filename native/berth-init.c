@@ -40,6 +40,15 @@
 #include <unistd.h>
 
 #include "monitor.h"
+
+/* struct clone_args up to CLONE_ARGS_SIZE_VER2 (Linux 5.7), as the kernel defines it */
+struct clone_args_v2 {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+#define CLONE_INTO_CGROUP_FLAG 0x200000000ULL
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
 #include "reaper.h"
 #include "plan.h"
 
@@ -426,7 +435,7 @@ static void __attribute__((noreturn)) run_monitor(const struct step *s) {
 
 static int check_args(const struct step *s) {
   static const char *const shapes[OP_MAX] = {
-      [OP_WRITE_FILE] = "ss", [OP_SETNS] = "si", [OP_CLONE] = "ii", [OP_WRITE_CHILD_FILE] = "ss",
+      [OP_WRITE_FILE] = "ss", [OP_SETNS] = "si", [OP_CLONE] = "iii", [OP_WRITE_CHILD_FILE] = "ss",
       [OP_REPORT_PID] = "", [OP_RELEASE_CHILD] = "", [OP_WAIT_CHILD] = "", [OP_EXIT] = "i",
       [OP_WAIT_PARENT] = "", [OP_MOUNT] = "sssis", [OP_MOUNT_IN_ROOT] = "ssssis",
       [OP_MKDIR_IN_ROOT] = "ssi", [OP_MKFILE_IN_ROOT] = "ssi", [OP_MKNOD_IN_ROOT] = "ssiiii",
@@ -463,8 +472,20 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
   }
   case OP_CLONE: {
     if (I(0) & CLONE_NEWUSER) CHECK(pipe2(release_pipe, O_CLOEXEC), "pipe");
-    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)I(0) | SIGCHLD, 0, 0, 0, 0);
-    CHECK(pid, "clone");
+    pid_t pid;
+    if (I(2) >= 0) {
+      /* born in its cgroup (v2): no migration, so no wait for the kernel's threadgroup lock */
+      struct clone_args_v2 ca;
+      memset(&ca, 0, sizeof ca);
+      ca.flags = (uint64_t)I(0) | CLONE_INTO_CGROUP_FLAG;
+      ca.exit_signal = SIGCHLD;
+      ca.cgroup = (uint64_t)I(2);
+      pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+      CHECK(pid, "clone3 into cgroup");
+    } else {
+      pid = (pid_t)syscall(SYS_clone, (unsigned long)I(0) | SIGCHLD, 0, 0, 0, 0);
+      CHECK(pid, "clone");
+    }
     if (pid == 0) {
       if (release_pipe[1] >= 0) close(release_pipe[1]);
       return (uint32_t)I(1);

@@ -15,7 +15,7 @@
 enum plan_op {
   OP_WRITE_FILE = 1,         /* path, content                   */
   OP_SETNS = 2,              /* path, nstype                    */
-  OP_CLONE = 3,              /* flags, child's first step index  */
+  OP_CLONE = 3,              /* flags, child's first step index, cgroup dir fd or -1 (clone3 CLONE_INTO_CGROUP) */
   OP_WRITE_CHILD_FILE = 4,   /* relpath under /proc/<child>, content */
   OP_REPORT_PID = 5,         /* -                               */
   OP_RELEASE_CHILD = 6,      /* -                               */

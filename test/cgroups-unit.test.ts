@@ -9,6 +9,7 @@ import {
   CgroupError, MemFs, realFs, type CgroupMounts,
 } from "../src/runtime/cgroups/index.ts";
 import type { LinuxResources } from "../src/runtime/spec.ts";
+import { kernelClonesIntoCgroup } from "../src/runtime/cgroups/detect.ts";
 
 const R = "/sys/fs/cgroup";
 const V1_NAMES = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "name=systemd"];
@@ -58,6 +59,13 @@ describe("cgroupsPath resolution", () => {
     assert.equal(m.get("cpuacct"), "/a");
     assert.equal(m.get("name=systemd"), "/s");
     assert.equal(m.get(""), "/u");
+  });
+});
+
+describe("clone into a cgroup", () => {
+  it("needs Linux 5.7 (clone3 CLONE_INTO_CGROUP)", () => {
+    for (const [r, yes] of [["4.19.0-27-amd64", false], ["5.6.19", false], ["5.7.0", true], ["5.10.0-30-amd64", true], ["6.18.0", true], ["", false]] as const)
+      assert.equal(kernelClonesIntoCgroup(r), yes, r);
   });
 });
 

@@ -73,6 +73,26 @@ describe("plan compiler", () => {
     assert.equal(plan.steps.at(-1)!.op, "EXEC");
   });
 
+  it("v2: clones the child into its cgroup and roots a new cgroup namespace there", () => {
+    const dir = "/sys/fs/cgroup/berth/c1";
+    const plan = compilePlan(defaultSpec({ terminal: false }), ctx({ cgroupVersion: 2, cgroupProcs: [`${dir}/cgroup.procs`], cloneIntoCgroup: dir }));
+    const clone = plan.steps.findIndex((s) => s.op === "CLONE");
+    const childStart = Number(plan.steps[clone]!.args[1]);
+    // nobody migrates: no join, the cgroup directory is opened and handed to clone3
+    assert.ok(!plan.steps.some((s) => s.op === "WRITE_FILE" && String(s.args[0]).endsWith("cgroup.procs")));
+    const open = plan.steps.findIndex((s) => s.op === "OPEN_FD" && s.args[0] === dir);
+    assert.ok(open >= 0 && open < clone);
+    assert.equal(plan.steps[clone]!.args[2], plan.steps[open]!.args[2], "clone gets the cgroup fd");
+    // CLONE_NEWCGROUP would root the namespace at the helper's cgroup: the child unshares it
+    assert.equal(Number(plan.steps[clone]!.args[0]) & 0x02000000, 0);
+    const unshare = plan.steps.findIndex((s, i) => i >= childStart && s.op === "UNSHARE");
+    assert.equal(plan.steps[unshare]!.args[0], 0x02000000);
+    assert.ok(unshare < plan.steps.findIndex((s) => s.op === "PIVOT_ROOT"));
+    // the fd does not outlive the clone in the parent; v1 plans clone with no fd
+    assert.ok(plan.steps.some((s, i) => i > clone && i < childStart && s.op === "CLOSE" && s.args[0] === plan.steps[open]!.args[2]));
+    assert.equal(compilePlan(defaultSpec({ terminal: false }), ctx()).steps.find((s) => s.op === "CLONE")!.args[2], -1);
+  });
+
   it("loads seccomp late with no_new_privs and early without", () => {
     const seccomp = { program: new Uint8Array(16), flags: 0 };
     const withNnp = compilePlan(defaultSpec({ terminal: false }), ctx({ seccomp }));

@@ -34,6 +34,12 @@ describe("isolation", () => {
     assert.ok(Number(count) <= 3, `saw ${count} processes`);
   });
 
+  it("sees its own cgroup as the root of a cgroup namespace (v2: it was cloned into it)", () => {
+    const r = runIn(root, bundle(["cat", "/proc/self/cgroup"]));
+    assert.equal(r.code, 0, r.stderr);
+    for (const line of r.stdout.trim().split("\n")) assert.match(line, /:\/$/, line);
+  });
+
   it("has its own hostname", () => {
     const r = runIn(root, bundle(["hostname"], (s) => (s.hostname = "box-42")));
     assert.equal(r.stdout.trim(), "box-42");

@@ -6,7 +6,7 @@ import { attachSocket, berthBinary, bundleDir, containerDir, exitFile, rootfsDir
 import { EXIT_COMMAND, HEALTH_COMMAND } from "../../engine/ops/start.ts";
 import { existsSync, statSync } from "node:fs";
 import { managerFor } from "../../runtime/ops/common.ts";
-import { cgroupMountSources } from "../../runtime/ops/plan-context.ts";
+import { cgroupMountSources, cloneIntoCgroupDir } from "../../runtime/ops/plan-context.ts";
 import { compilePlan } from "../../runtime/plan/compile.ts";
 import { formatPlan } from "../../runtime/plan/format.ts";
 import { compiledSeccomp } from "../../runtime/seccomp/cache.ts";
@@ -27,6 +27,7 @@ export async function dryRun(o: ContainerOptions): Promise<number> {
     rootfs: rootfsDir(rec.id),
     bundle: bundleDir(rec.id),
     cgroupProcs: cg.joinFiles(),
+    cloneIntoCgroup: cloneIntoCgroupDir(cg),
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
     mode: "monitor",

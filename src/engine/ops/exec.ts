@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { StepError, startHelper } from "../../runtime/helper.ts";
 import { CAPABILITIES } from "../../runtime/linux.ts";
 import { managerFor, statusOf } from "../../runtime/ops/common.ts";
-import { ownCgroupJoinFiles, seccompFor } from "../../runtime/ops/plan-context.ts";
+import { cloneIntoCgroupDir, ownCgroupJoinFiles, seccompFor } from "../../runtime/ops/plan-context.ts";
 import { fdLayout, type MonitorContext } from "../../runtime/plan/builder.ts";
 import { compileExecPlan } from "../../runtime/plan/compile-exec.ts";
 import type { Plan } from "../../runtime/plan/types.ts";
@@ -147,12 +147,14 @@ export async function execInRunning(ref: string, id: string, r: ExecRequest, onO
   };
   const cg = managerFor(s);
   const resume = fdLayout(0).resume;
+  const into = cloneIntoCgroupDir(cg);
   const plan = withHold(
     compileExecPlan(proc, {
-      leaveCgroup: ownCgroupJoinFiles(cg),
+      leaveCgroup: into ? undefined : ownCgroupJoinFiles(cg),
       pid: s.pid,
       namespaces: s.config.linux?.namespaces ?? [],
       cgroupProcs: cg.joinFiles(),
+      cloneIntoCgroup: into,
       mode: "monitor",
       monitor,
       seccomp: r.privileged ? undefined : seccompFor(s.config, store),

@@ -48,3 +48,21 @@ let cached: CgroupMounts | undefined;
 export function cgroupMounts(): CgroupMounts {
   return (cached ??= parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")));
 }
+
+let cloneInto: boolean | undefined;
+/** Whether this kernel clones into a cgroup (clone3 CLONE_INTO_CGROUP, Linux 5.7). */
+export function kernelClonesIntoCgroup(release?: string): boolean {
+  if (release === undefined && cloneInto !== undefined) return cloneInto;
+  const m = /^(\d+)\.(\d+)/.exec(release ?? readOsRelease());
+  const yes = !!m && (Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 7));
+  if (release === undefined) cloneInto = yes;
+  return yes;
+}
+
+function readOsRelease(): string {
+  try {
+    return readFileSync("/proc/sys/kernel/osrelease", "utf8");
+  } catch {
+    return "";
+  }
+}

@@ -1,5 +1,5 @@
 // Warming the kernel's cgroup migration path before the helper needs it.
-import { cgroupMounts } from "./detect.ts";
+import { cgroupMounts, kernelClonesIntoCgroup } from "./detect.ts";
 import { parseProcCgroup, readSelfCgroup } from "./path.ts";
 
 let warmed = false;
@@ -10,8 +10,9 @@ let warmed = false;
  * and writes shortly after it skip it. Begun as `run`/`start` begins, the wait overlaps the
  * command's own work instead of stalling the helper when it joins the container's cgroup.
  * Best effort: any error is ignored (the helper's own write then pays, as before).
- * Only on cgroup v2: on v1 the helper joins through `tasks` (CgroupManager.joinFiles), which
- * does not take that lock, and a warming write would only hold cgroup_mutex (blocking our
+ * Only on cgroup v2 before Linux 5.7: on v1 the helper joins through `tasks`
+ * (CgroupManager.joinFiles), which does not take that lock, and on newer v2 kernels the child is
+ * cloned into its cgroup; a warming write would then only hold cgroup_mutex (blocking our
  * mkdirs) through its grace period.
  */
 export function warmCgroupAttach(): void {
@@ -19,7 +20,8 @@ export function warmCgroupAttach(): void {
   warmed = true;
   try {
     const m = cgroupMounts();
-    if (m.mode !== "unified" || !m.v2) return;
+    // v1 joins through `tasks`, and v2 children are cloned into their cgroup (Linux >= 5.7)
+    if (m.mode !== "unified" || !m.v2 || kernelClonesIntoCgroup()) return;
     const own = parseProcCgroup(readSelfCgroup()).get("");
     if (own === undefined) return;
     // node:fs/promises loads only here: its writes run on another thread

@@ -11,7 +11,7 @@ import type { Spec } from "../spec.ts";
 import { procStart, writeAtomic, type ContainerState, type StateStore } from "../state.ts";
 import { parseSpec } from "../validate.ts";
 import { managerFor, rootless } from "./common.ts";
-import { cgroupMountSources, ownCgroupJoinFiles, seccompFor } from "./plan-context.ts";
+import { cgroupMountSources, cloneIntoCgroupDir, ownCgroupJoinFiles, seccompFor } from "./plan-context.ts";
 import { trace } from "../../sys/trace.ts";
 import { fdLayout } from "../plan/builder.ts";
 import { runHooks, stateJson } from "./hooks.ts";
@@ -66,10 +66,12 @@ export function planFor(
   o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean; isDirectory?: (p: string) => boolean },
   fifo?: string,
 ): Plan {
+  const into = cloneIntoCgroupDir(cg);
   return compilePlan(spec, {
     rootfs,
     bundle,
     cgroupProcs: cg.joinFiles(),
+    cloneIntoCgroup: into,
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
     mode: o.monitor ? "monitor" : o.foreground ? "foreground" : "detached",
@@ -83,7 +85,8 @@ export function planFor(
     id: o.id,
     seccomp: o.seccomp,
     hookSync: o.hookSync,
-    leaveCgroup: o.monitor ? ownCgroupJoinFiles(cg) : undefined,
+    // a monitor cloned its child into the cgroup never joined it: nothing to leave
+    leaveCgroup: o.monitor && !into ? ownCgroupJoinFiles(cg) : undefined,
     idMapper: rootless() ? "newidmap" : "write",
     loopbackUp: o.loopbackUp,
     isDirectory: o.isDirectory,

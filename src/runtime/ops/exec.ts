@@ -7,7 +7,7 @@ import { compileExecPlan } from "../plan/compile-exec.ts";
 import type { MonitorContext, Seccomp } from "../plan/builder.ts";
 import { validateSpec } from "../validate.ts";
 import { managerFor, statusOf } from "./common.ts";
-import { ownCgroupJoinFiles, seccompFor } from "./plan-context.ts";
+import { cloneIntoCgroupDir, ownCgroupJoinFiles, seccompFor } from "./plan-context.ts";
 import { resolve } from "node:path";
 
 export interface ExecOptions {
@@ -45,12 +45,14 @@ export async function execInContainer(store: StateStore, id: string, o: ExecOpti
   const cg = managerFor(s);
   const seccomp = o.seccomp === null ? undefined : (o.seccomp ?? seccompFor(s.config, store));
   const mode = o.monitor ? "monitor" : o.detach ? "detached" : "foreground";
+  const into = cloneIntoCgroupDir(cg);
   const plan = compileExecPlan(o.process, {
     execPath: o.execPath,
-    leaveCgroup: o.monitor ? ownCgroupJoinFiles(cg) : undefined,
+    leaveCgroup: o.monitor && !into ? ownCgroupJoinFiles(cg) : undefined,
     pid: s.pid,
     namespaces: s.config.linux?.namespaces ?? [],
     cgroupProcs: cg.joinFiles(),
+    cloneIntoCgroup: into,
     mode,
     monitor: o.monitor,
     consoleSocket: o.consoleSocket,

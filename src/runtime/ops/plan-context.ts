@@ -3,7 +3,7 @@
 import { basename, join } from "node:path";
 import { parseProcCgroup, type CgroupManager } from "../cgroups/index.ts";
 import { readSelfCgroup } from "../cgroups/path.ts";
-import { cgroupMounts } from "../cgroups/detect.ts";
+import { cgroupMounts, kernelClonesIntoCgroup } from "../cgroups/detect.ts";
 import type { CgroupMountSource } from "../plan/compile.ts";
 import type { StateStore } from "../state.ts";
 import type { Spec } from "../spec.ts";
@@ -48,4 +48,12 @@ export function seccompFor(spec: Spec, store: StateStore): Seccomp | undefined {
   if (!profile) return undefined;
   const c = compiledSeccomp(profile, join(store.root, ".seccomp-cache"));
   return { program: c.program, flags: c.flags };
+}
+
+/** v2 on a kernel that can: the container's cgroup directory, for the child to be cloned straight
+ *  into (no process migrates, so nobody waits for the kernel's threadgroup lock); else undefined
+ *  and the helper joins through CgroupManager.joinFiles(). */
+export function cloneIntoCgroupDir(cg: CgroupManager): string | undefined {
+  if (cg.version !== 2 || cg.joinFiles().length !== 1) return undefined;
+  return kernelClonesIntoCgroup() ? cg.paths()[0] : undefined;
 }

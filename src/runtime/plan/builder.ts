@@ -37,7 +37,7 @@ const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 /** Fixed fd numbers, after the preserved fds and the helper's own plan and sync fds. */
 export function fdLayout(preserve: number) {
   const n = (k: number) => k + preserve;
-  return { ...helperFds(preserve), fifo: n(5), console: n(6), outR: n(7), outW: n(8), errR: n(9), errW: n(10), inR: n(11), inW: n(12), consoleParent: n(13), resume: n(14) };
+  return { ...helperFds(preserve), fifo: n(5), console: n(6), outR: n(7), outW: n(8), errR: n(9), errW: n(10), inR: n(11), inW: n(12), consoleParent: n(13), resume: n(14), cgroup: n(15) };
 }
 
 export class PlanBuilder {
@@ -55,9 +55,13 @@ export class PlanBuilder {
   Q = (op: Step["op"], args: Arg[], what: string) => void this.post.push({ op, args, what, who: "parent" });
   C = (op: Step["op"], args: Arg[], what: string) => void this.child.push({ op, args, what, who: "child" });
 
-  cloneWith(flags: number, what: string): void {
-    this.clone = { op: "CLONE", args: [flags, 0], what, who: "parent" };
+  /** `intoCgroup`: open that v2 cgroup directory and clone the child straight into it (clone3
+   *  CLONE_INTO_CGROUP) rather than migrating anybody: no wait for the kernel's threadgroup lock. */
+  cloneWith(flags: number, what: string, intoCgroup?: string): void {
+    if (intoCgroup) this.P("OPEN_FD", [intoCgroup, O.RDONLY | O.DIRECTORY, this.fd.cgroup], `open cgroup ${intoCgroup} as fd ${this.fd.cgroup}`);
+    this.clone = { op: "CLONE", args: [flags, 0, intoCgroup ? this.fd.cgroup : -1], what: intoCgroup ? `${what} into cgroup ${intoCgroup}` : what, who: "parent" };
     this.parent.push(this.clone);
+    if (intoCgroup) this.Q("CLOSE", [this.fd.cgroup], `close the cgroup fd ${this.fd.cgroup}`);
   }
 
   /** Before clone: the console socket, or the monitor's pipes / socketpair. */

@@ -14,6 +14,8 @@ export interface ExecContext {
   /** the container's namespaces, as its config listed them */
   namespaces: Namespace[];
   cgroupProcs: string[];
+  /** v2: clone the child straight into this cgroup directory instead of joining (compile.ts) */
+  cloneIntoCgroup?: string;
   mode: Mode;
   monitor?: MonitorContext;
   consoleSocket?: string;
@@ -35,11 +37,11 @@ export function compileExecPlan(proc: Process, ctx: ExecContext): Plan {
   const types = new Set(ctx.namespaces.map((n) => n.type));
 
   P("DUMPABLE", [0], "make the helper non-dumpable: the container can see it once it joins");
-  for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
+  if (!ctx.cloneIntoCgroup) for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
   if (proc.oomScoreAdj !== undefined) P("WRITE_FILE", ["/proc/self/oom_score_adj", String(proc.oomScoreAdj)], `set oom_score_adj ${proc.oomScoreAdj}`);
   b.stdioBeforeClone(proc, mon, ctx.consoleSocket);
   if (types.has("pid")) P("SETNS", [nsPath("pid"), NS_CLONE_FLAG.pid!], `join the pid namespace of ${ctx.pid} (for the child)`);
-  b.cloneWith(0, "clone (the child is born in the container's pid namespace)");
+  b.cloneWith(0, "clone (the child is born in the container's pid namespace)", ctx.cloneIntoCgroup);
   // Back to our own pid namespace for later children: with another one pending, the kernel
   // refuses to create threads, and the monitor's exit command (Bun) needs them.
   if (types.has("pid")) b.Q("SETNS", ["/proc/self/ns/pid", NS_CLONE_FLAG.pid!], "return to our own pid namespace for later children");

@@ -27,6 +27,9 @@ export interface CompileContext {
   bundle: string;
   /** the files the helper writes "0" into (joins) before clone: CgroupManager.joinFiles() */
   cgroupProcs: string[];
+  /** a v2 cgroup directory the child is cloned straight into (clone3 CLONE_INTO_CGROUP,
+   *  Linux >= 5.7) instead of the helper joining through cgroupProcs */
+  cloneIntoCgroup?: string;
   cgroupVersion: 1 | 2;
   cgroupMounts: CgroupMountSource[];
   /** detached: the helper exits once the container is set up (create);
@@ -99,7 +102,11 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
 
   // --- parent, before clone -----------------------------------------------------------------
   P("DUMPABLE", [0], "make the helper non-dumpable (its /proc entries stay root-only)");
-  for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
+  if (!ctx.cloneIntoCgroup) for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
+  // A cgroup namespace made by clone is rooted at the *parent's* cgroup; a child cloned into
+  // its cgroup makes its own right after, so that the namespace is rooted there.
+  const unshareCgroupNs = !!ctx.cloneIntoCgroup && (cloneFlags & NS_CLONE_FLAG.cgroup!) !== 0;
+  if (unshareCgroupNs) cloneFlags &= ~NS_CLONE_FLAG.cgroup!;
   if (proc.oomScoreAdj !== undefined) P("WRITE_FILE", ["/proc/self/oom_score_adj", String(proc.oomScoreAdj)], `set oom_score_adj ${proc.oomScoreAdj}`);
   // Join existing namespaces: the user namespace first, since it owns the others.
   // A joined mount namespace is entered by the child: it moves the root, and the parent still
@@ -114,7 +121,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     P("OPEN_FD", [ctx.execFifo, O.PATH, b.fd.fifo], `open exec fifo ${ctx.execFifo} as fd ${b.fd.fifo}`);
   }
   b.stdioBeforeClone(proc, mon, ctx.consoleSocket);
-  b.cloneWith(cloneFlags, `clone ${describeClone(cloneFlags)}`);
+  b.cloneWith(cloneFlags, `clone ${describeClone(cloneFlags)}`, ctx.cloneIntoCgroup);
 
   // --- parent, after clone ------------------------------------------------------------------
   if (userns && ctx.idMapper === "newidmap") {
@@ -131,6 +138,8 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
 
   // --- child: identity and rootfs ----------------------------------------------------------
   C("DUMPABLE", [0], "stay non-dumpable until exec");
+  // (a child of a new user namespace holds CAP_SYS_ADMIN there from birth)
+  if (unshareCgroupNs) C("UNSHARE", [NS_CLONE_FLAG.cgroup!], "new cgroup namespace, rooted at the container's cgroup");
   if (joinedMount) C("SETNS", [joinedMount.path!, NS_CLONE_FLAG.mount!], `join mount namespace ${joinedMount.path}`);
   if (userns) {
     C("WAIT_PARENT", [], "wait for the uid/gid maps");
