@@ -101,6 +101,16 @@ describe(`cgroups on this host (${mounts.mode})`, { skip: !isRoot && "needs root
     assert.equal(s.memory.oomKills ?? 0, 0);
   });
 
+  it("takes a device rule list as long as Docker's (v2: a program whose verifier trace is long)", () => {
+    const devices = [
+      { allow: false, access: "rwm" },
+      ...Array.from({ length: 24 }, (_, i) => ({ allow: true, type: i % 2 ? "c" : "b", major: 10 + i, minor: i, access: "rwm" })),
+      { allow: true, type: "c", major: 136, access: "rwm" },
+    ];
+    m.apply({ devices });
+    if (m.version === 1) assert.match(read(m, "devices.list"), /^c 136:\* rwm$/m);
+  });
+
   it("freeze / thaw", () => {
     m.freeze();
     assert.equal(m.frozen(), true);

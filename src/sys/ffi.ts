@@ -179,20 +179,31 @@ const BPF_CGROUP_DEVICE = 6;
 export function attachDeviceFilter(dir: string, program: Uint8Array): void {
   const license = cstr("Apache-2.0");
   const insns = Buffer.from(program);
-  const log = Buffer.alloc(4096);
-  const load = Buffer.alloc(128);
-  load.writeUInt32LE(BPF_PROG_TYPE_CGROUP_DEVICE, 0);
-  load.writeUInt32LE(program.length / 8, 4);
-  load.writeBigUInt64LE(BigInt(ptr(insns)), 8);
-  load.writeBigUInt64LE(BigInt(ptr(license)), 16);
-  load.writeUInt32LE(1, 24); // log_level: the verifier explains a rejection
-  load.writeUInt32LE(log.length, 28);
-  load.writeBigUInt64LE(BigInt(ptr(log)), 32);
-  const prog = Number(libc().syscall(SYS_bpf, BPF_PROG_LOAD, ptr(load), 128));
+  // Without a log first: with one, the verifier fails a valid program with ENOSPC once its
+  // trace outgrows the buffer (Docker's default rules do, for a 4 KiB one). Only a rejected
+  // program is loaded again, with a large log, for the verifier's reason.
+  const load = (log?: Buffer): number => {
+    const attr = Buffer.alloc(128);
+    attr.writeUInt32LE(BPF_PROG_TYPE_CGROUP_DEVICE, 0);
+    attr.writeUInt32LE(program.length / 8, 4);
+    attr.writeBigUInt64LE(BigInt(ptr(insns)), 8);
+    attr.writeBigUInt64LE(BigInt(ptr(license)), 16);
+    if (log) {
+      attr.writeUInt32LE(1, 24); // log_level
+      attr.writeUInt32LE(log.length, 28);
+      attr.writeBigUInt64LE(BigInt(ptr(log)), 32);
+    }
+    return Number(libc().syscall(SYS_bpf, BPF_PROG_LOAD, ptr(attr), 128));
+  };
+  let prog = load();
   if (prog < 0) {
     const e = errno();
-    const why = log.toString("utf8").replace(/\0.*$/s, "").trim();
-    throw new SysError(`bpf(BPF_PROG_LOAD) device filter${why ? ` (${why.split("\n").slice(-2).join("; ")})` : ""}`, errnoNames.get(e) ?? `errno ${e}`, e, dir);
+    const log = Buffer.alloc(1 << 20);
+    prog = load(log);
+    if (prog < 0) {
+      const why = log.toString("utf8").replace(/\0.*$/s, "").trim();
+      throw new SysError(`bpf(BPF_PROG_LOAD) device filter${why ? ` (${why.split("\n").slice(-2).join("; ")})` : ""}`, errnoNames.get(e) ?? `errno ${e}`, e, dir);
+    }
   }
   try {
     const cg = libc().open(ptr(cstr(dir)), 0o200000 /* O_DIRECTORY */);
