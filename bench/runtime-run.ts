@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { defaultSpec } from "../src/runtime/default-spec.ts";
 import { dockerDefaultProfile } from "../src/runtime/seccomp/default-profile.ts";
 import { busyboxRootfs } from "../test/fixtures/images.ts";
-import { have, interleave, report, sh, type Contender } from "./lib.ts";
+import { have, interleave, median, report, sh, type Contender } from "./lib.ts";
 
 const rounds = Number(process.argv[2] ?? 30);
 const repo = resolve(import.meta.dir, "..");
@@ -32,14 +32,21 @@ const seccompRuns: Contender[] = [
   { name: "berth-runtime run, docker seccomp", run: (i) => sh(join(repo, "bin/berth-runtime"), ["--root", join(work, "berth-s1"), "run", `s${i}`], { cwd: seccompBundle }) },
 ];
 
-// create + start + delete of a container whose process exits at once
+// create + start + delete of a container whose process exits at once (each step timed too)
+const phases = new Map<string, number[]>();
+const timed = (key: string, f: () => void) => {
+  const t0 = performance.now();
+  f();
+  if (!phases.has(key)) phases.set(key, []);
+  phases.get(key)!.push(performance.now() - t0);
+};
 const lifecycle = (name: string, bin: string, dir: string): Contender => ({
   name,
   run: (i) => {
     const id = `l${i}`;
-    sh(bin, ["--root", dir, "create", "--bundle", bundle, id]);
-    sh(bin, ["--root", dir, "start", id]);
-    sh(bin, ["--root", dir, "delete", "--force", id]);
+    timed(`${name}: create`, () => sh(bin, ["--root", dir, "create", "--bundle", bundle, id]));
+    timed(`${name}: start`, () => sh(bin, ["--root", dir, "start", id]));
+    timed(`${name}: delete`, () => sh(bin, ["--root", dir, "delete", "--force", id]));
   },
 });
 const cycle = [lifecycle("berth-runtime create+start+delete", join(repo, "bin/berth-runtime"), join(work, "berth-l"))];
@@ -51,6 +58,8 @@ try {
   console.log("");
   const t2 = interleave(cycle, rounds);
   console.log(report(`create + start + delete, /bin/true (${rounds} interleaved rounds)`, t2, have("runc") ? "runc create+start+delete" : cycle[0]!.name));
+  // per step, warm-up rounds left out
+  for (const [k, xs] of phases) console.log(`  ${k.padEnd(44)} median ${median(xs.slice(3)).toFixed(1)} ms`);
   console.log("");
   const t3 = interleave(seccompRuns, rounds);
   console.log(report(`seccomp: Docker's default profile vs none (${rounds} interleaved rounds)`, t3, "berth-runtime run, no seccomp"));

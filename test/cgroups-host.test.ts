@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cgroupManager, realFs, type CgroupManager } from "../src/runtime/cgroups/index.ts";
 import { cgroupMounts } from "../src/runtime/cgroups/detect.ts";
+import type { DeviceCgroup } from "../src/runtime/spec.ts";
 
 const isRoot = process.getuid?.() === 0;
 const mounts = cgroupMounts();
@@ -102,9 +103,9 @@ describe(`cgroups on this host (${mounts.mode})`, { skip: !isRoot && "needs root
   });
 
   it("takes a device rule list as long as Docker's (v2: a program whose verifier trace is long)", () => {
-    const devices = [
+    const devices: DeviceCgroup[] = [
       { allow: false, access: "rwm" },
-      ...Array.from({ length: 24 }, (_, i) => ({ allow: true, type: i % 2 ? "c" : "b", major: 10 + i, minor: i, access: "rwm" })),
+      ...Array.from({ length: 24 }, (_, i): DeviceCgroup => ({ allow: true, type: i % 2 ? "c" : "b", major: 10 + i, minor: i, access: "rwm" })),
       { allow: true, type: "c", major: 136, access: "rwm" },
     ];
     m.apply({ devices });
