@@ -96,9 +96,17 @@ describe("exit handling", () => {
   });
 
   it("kill -9 of the attached client: the exit command records the exit (and applies --rm)", async () => {
-    const kept = e.spawnBerth(["run", "--network", "none", "--name", "orphan", "busybox", "sh", "-c", "sleep 0.4; exit 5"]);
-    const gone = e.spawnBerth(["run", "--rm", "--network", "none", "--name", "orphan-rm", "busybox", "sh", "-c", "sleep 0.4; exit 5"]);
-    await sleep(250);
+    const kept = e.spawnBerth(["run", "--network", "none", "--name", "orphan", "busybox", "sh", "-c", "sleep 1; exit 5"]);
+    const gone = e.spawnBerth(["run", "--rm", "--network", "none", "--name", "orphan-rm", "busybox", "sh", "-c", "sleep 1; exit 5"]);
+    // kill the clients once both containers run (a fixed delay was too short in a slow VM)
+    const started = (name: string) => {
+      try {
+        return readFileSync(join(e.root, "events.jsonl"), "utf8").split("\n").some((l) => l.includes(`"action":"start"`) && l.includes(`"name":"${name}"`));
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 200 && !(started("orphan") && started("orphan-rm")); i++) await sleep(25);
     kept.kill("SIGKILL");
     gone.kill("SIGKILL");
     await Promise.all([kept, gone].map((p) => new Promise((r) => p.on("exit", r))));
