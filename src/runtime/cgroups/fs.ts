@@ -1,6 +1,7 @@
 // All cgroup file I/O goes through CgroupFs so the managers can be unit-tested on a fake.
 // Errors always carry the operation, the path and the errno code.
 import * as nfs from "node:fs";
+import { sleepSync } from "../../sys/sleep.ts";
 
 export interface DirEntry { name: string; dir: boolean }
 
@@ -185,7 +186,7 @@ export function mkdirAll(fs: CgroupFs, root: string, rel: string): string[] {
 
 /** Synchronous sleep (cgroup ops are sync; waits here are short and bounded). */
 export function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  sleepSync(ms);
 }
 
 /** rmdir with a bounded retry on EBUSY (tasks still exiting); ENOENT is success. */

@@ -3,6 +3,7 @@
 import type { StateStore } from "../state.ts";
 import { isAlive, NotFoundError, type ContainerState } from "../state.ts";
 import { managerFor, sleep, statusOf } from "./common.ts";
+import { sleepSync } from "../../sys/sleep.ts";
 import { runHooks, stateJson, warn } from "./hooks.ts";
 import { trace } from "../../sys/trace.ts";
 
@@ -43,7 +44,10 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
     } catch {
       /* the cgroup may be gone */
     }
-    for (let i = 0; i < 2000 && isAlive(s); i++) await sleep(1);
+    for (let i = 0; i < 2000 && isAlive(s); i++) {
+      if (i < 100) sleepSync(0.1);
+      else await sleep(1);
+    }
   } else {
     // stopped: kill whatever the init left behind in its cgroup
     try {
