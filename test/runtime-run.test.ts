@@ -256,6 +256,26 @@ describe("lifecycle", () => {
     assert.equal(rt(root, ["state", id]).code, 1);
   });
 
+  it("delete of a stopped container kills what its init left in the cgroup, then removes it", async () => {
+    // no pid namespace: the init's background child outlives it, still in the container's cgroup
+    const id = "leftover-1";
+    const b = bundle(["sh", "-c", "sleep 30 & exit 0"], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== "pid");
+    });
+    assert.equal(rt(root, ["create", "--bundle", b.dir, id]).code, 0);
+    assert.equal(rt(root, ["start", id]).code, 0);
+    for (let i = 0; i < 200 && JSON.parse(rt(root, ["state", id]).stdout).status !== "stopped"; i++) await Bun.sleep(10);
+    assert.equal(JSON.parse(rt(root, ["state", id]).stdout).status, "stopped");
+    const procs = readFileSync(`${hostCg("pids", id)}/cgroup.procs`, "utf8").trim().split("\n").filter(Boolean).map(Number);
+    assert.equal(procs.length, 1, "the background sleep is left in the cgroup");
+    const t0 = Date.now();
+    const d = rt(root, ["delete", id]);
+    assert.equal(d.code, 0, d.stderr);
+    assert.ok(Date.now() - t0 < 1000, "no busy-wait on the leftover");
+    assert.ok(!existsSync(`/proc/${procs[0]}/stat`) || readFileSync(`/proc/${procs[0]}/stat`, "utf8").includes(") Z"), "leftover killed");
+    assert.ok(!existsSync(hostCg("memory", id)) && !existsSync(hostCg("pids", id)), "cgroup left behind");
+  });
+
   it("reports 137 when the container is killed with SIGKILL", async () => {
     const id = "killed-1";
     const b = bundle(["sleep", "60"]);

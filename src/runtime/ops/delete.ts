@@ -1,7 +1,8 @@
 // delete: remove a stopped container's cgroup and state; with force, kill it first.
 // Works on half-created containers too (a create that was killed midway).
-import type { StateStore } from "../state.ts";
+import type { StateStore, Status } from "../state.ts";
 import { isAlive, NotFoundError, type ContainerState } from "../state.ts";
+import { realFs, removeRecordedCgroups } from "../cgroups/fs.ts";
 import { managerFor, sleep, statusOf } from "./common.ts";
 import { sleepSync } from "../../sys/sleep.ts";
 import { runHooks, stateJson, warn } from "./hooks.ts";
@@ -24,10 +25,31 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
     throw e;
   }
   const status = statusOf(s, store);
-  const cg = managerFor(s);
   trace(`delete: status ${status}`);
+  // the usual case, a stopped container whose processes are all gone: rmdir what create made,
+  // without loading the cgroup manager
+  const quick = status === "stopped" && !s.noCgroup && s.cgroupPaths.length > 0 && removeRecordedCgroups(realFs, s.cgroupPaths, !s.cgroupsPath);
+  if (!quick) await stopAndDestroyCgroup(s, status, force);
+  trace("delete: cgroup removed");
+  detachHostMounts(s);
+  store.remove(id);
+  trace("delete: state removed");
+  if (s.config.hooks?.poststop?.length) {
+    try {
+      await runHooks("poststop", s.config.hooks.poststop, stateJson(s, "stopped"));
+    } catch (e) {
+      warn((e as Error).message);
+    }
+  }
+}
+
+/** Kill what runs (a created or running container's init, or what a stopped init left behind),
+ *  then remove the cgroup through its manager. */
+async function stopAndDestroyCgroup(s: ContainerState, status: Status, force: boolean): Promise<void> {
+  const id = s.id;
+  if (status !== "stopped" && !force && status !== "created") throw new Error(`cannot delete container ${id} that is ${status}: stop it first or use --force`);
+  const cg = managerFor(s);
   if (status !== "stopped") {
-    if (!force && status !== "created") throw new Error(`cannot delete container ${id} that is ${status}: stop it first or use --force`);
     // a paused container must be thawed for SIGKILL to take effect
     try {
       if (cg.frozen()) cg.thaw();
@@ -58,17 +80,6 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
   }
   trace("delete: processes gone");
   cg.destroy();
-  trace("delete: cgroup removed");
-  detachHostMounts(s);
-  store.remove(id);
-  trace("delete: state removed");
-  if (s.config.hooks?.poststop?.length) {
-    try {
-      await runHooks("poststop", s.config.hooks.poststop, stateJson(s, "stopped"));
-    } catch (e) {
-      warn((e as Error).message);
-    }
-  }
 }
 
 /** A container without a mount namespace of its own made its mounts in the host's, all under a

@@ -6,7 +6,7 @@ import type { CgroupMounts } from "../detect.ts";
 import type { Controller, PlannedWrite } from "../common.ts";
 import { performWrites } from "../common.ts";
 import type { CgroupFs } from "../fs.ts";
-import { mkdirAll, readPidsRecursive, removeTree, rmdirRetry, CgroupError } from "../fs.ts";
+import { mkdirAll, readPidsRecursive, removeTree, tryRemoveParent } from "../fs.ts";
 import type { CgroupManager } from "../index.ts";
 import { BERTH_PARENT, resolveCgroupPath } from "../path.ts";
 import { assertValidResources } from "../validate.ts";
@@ -183,11 +183,3 @@ export class V1Manager implements CgroupManager {
   }
 }
 
-export function tryRemoveParent(fs: CgroupFs, dir: string): void {
-  try {
-    rmdirRetry(fs, dir, 0);
-  } catch (e) {
-    // another container still lives there
-    if (!(e instanceof CgroupError) || (e.code !== "EBUSY" && e.code !== "ENOTEMPTY")) throw e;
-  }
-}
