@@ -10,6 +10,7 @@ import {
 } from "../src/runtime/cgroups/index.ts";
 import type { LinuxResources } from "../src/runtime/spec.ts";
 import { kernelClonesIntoCgroup } from "../src/runtime/cgroups/detect.ts";
+import { cloneIntoCgroupDir } from "../src/runtime/ops/plan-context.ts";
 
 const R = "/sys/fs/cgroup";
 const V1_NAMES = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "name=systemd"];
@@ -66,6 +67,14 @@ describe("clone into a cgroup", () => {
   it("needs Linux 5.7 (clone3 CLONE_INTO_CGROUP)", () => {
     for (const [r, yes] of [["4.19.0-27-amd64", false], ["5.6.19", false], ["5.7.0", true], ["5.10.0-30-amd64", true], ["6.18.0", true], ["", false]] as const)
       assert.equal(kernelClonesIntoCgroup(r), yes, r);
+  });
+  it("only on v2, and not when the helper joins a user or cgroup namespace by path first", () => {
+    if (!kernelClonesIntoCgroup()) return; // this kernel: never
+    assert.equal(cloneIntoCgroupDir(v2("/a/b")), `${R}/a/b`);
+    assert.equal(cloneIntoCgroupDir(v1("/a/b")), undefined);
+    assert.equal(cloneIntoCgroupDir(v2("/a/b"), [{ type: "user", path: "/proc/1/ns/user" }]), undefined);
+    assert.equal(cloneIntoCgroupDir(v2("/a/b"), [{ type: "cgroup", path: "/proc/1/ns/cgroup" }]), undefined);
+    assert.equal(cloneIntoCgroupDir(v2("/a/b"), [{ type: "network", path: "/proc/1/ns/net" }, { type: "cgroup" }]), `${R}/a/b`);
   });
 });
 

@@ -27,7 +27,7 @@ export async function dryRun(o: ContainerOptions): Promise<number> {
     rootfs: rootfsDir(rec.id),
     bundle: bundleDir(rec.id),
     cgroupProcs: cg.joinFiles(),
-    cloneIntoCgroup: cloneIntoCgroupDir(cg),
+    cloneIntoCgroup: cloneIntoCgroupDir(cg, spec.linux?.namespaces),
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
     mode: "monitor",

@@ -66,7 +66,7 @@ export function planFor(
   o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean; isDirectory?: (p: string) => boolean },
   fifo?: string,
 ): Plan {
-  const into = cloneIntoCgroupDir(cg);
+  const into = cloneIntoCgroupDir(cg, spec.linux?.namespaces);
   return compilePlan(spec, {
     rootfs,
     bundle,

@@ -6,7 +6,7 @@ import { readSelfCgroup } from "../cgroups/path.ts";
 import { cgroupMounts, kernelClonesIntoCgroup } from "../cgroups/detect.ts";
 import type { CgroupMountSource } from "../plan/compile.ts";
 import type { StateStore } from "../state.ts";
-import type { Spec } from "../spec.ts";
+import type { Namespace, Spec } from "../spec.ts";
 import type { Seccomp } from "../plan/builder.ts";
 import { compiledSeccomp } from "../seccomp/cache.ts";
 
@@ -52,8 +52,11 @@ export function seccompFor(spec: Spec, store: StateStore): Seccomp | undefined {
 
 /** v2 on a kernel that can: the container's cgroup directory, for the child to be cloned straight
  *  into (no process migrates, so nobody waits for the kernel's threadgroup lock); else undefined
- *  and the helper joins through CgroupManager.joinFiles(). */
-export function cloneIntoCgroupDir(cg: CgroupManager): string | undefined {
+ *  and the helper joins through CgroupManager.joinFiles(). Not when the helper joins a user or
+ *  cgroup namespace by path before clone: the kernel checks the clone against the caller's
+ *  credentials and cgroup namespace then, where a join made first, as host root, is safe. */
+export function cloneIntoCgroupDir(cg: CgroupManager, namespaces: Namespace[] = []): string | undefined {
   if (cg.version !== 2 || cg.joinFiles().length !== 1) return undefined;
+  if (namespaces.some((n) => n.path && (n.type === "user" || n.type === "cgroup"))) return undefined;
   return kernelClonesIntoCgroup() ? cg.paths()[0] : undefined;
 }
