@@ -93,6 +93,19 @@ describe("plan compiler", () => {
     assert.equal(compilePlan(defaultSpec({ terminal: false }), ctx()).steps.find((s) => s.op === "CLONE")!.args[2], -1);
   });
 
+  it("refuses a container without /proc where its init needs it (exec fifo, read-only root)", () => {
+    const noProc = (readonly: boolean) => {
+      const spec = defaultSpec({ terminal: false });
+      spec.mounts = spec.mounts!.filter((m) => m.destination !== "/proc");
+      spec.root!.readonly = readonly;
+      return spec;
+    };
+    assert.throws(() => compilePlan(noProc(false), ctx()), /no \/proc mount.*`start`/);
+    assert.throws(() => compilePlan(noProc(true), ctx({ mode: "foreground", execFifo: undefined })), /root\.readonly/);
+    // run without a fifo and with a writable root needs no /proc
+    assert.ok(compilePlan(noProc(false), ctx({ mode: "foreground", execFifo: undefined })).steps.length > 0);
+  });
+
   it("loads seccomp late with no_new_privs and early without", () => {
     const seccomp = { program: new Uint8Array(16), flags: 0 };
     const withNnp = compilePlan(defaultSpec({ terminal: false }), ctx({ seccomp }));

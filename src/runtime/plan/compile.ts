@@ -100,6 +100,13 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   // the rootfs is set up in a mount namespace of the container's own: new, or joined by path
   const newMountNs = isNew("mount") || namespaces.some((n) => n.type === "mount" && n.path);
 
+  // After pivot_root the init reaches its O_PATH fds through /proc/self/fd (the exec fifo it waits
+  // on, remounts by fd): without a /proc it would fail once create has already reported success.
+  if (newMountNs && !(spec.mounts ?? []).some((m) => clean(m.destination) === "/proc")) {
+    if (ctx.execFifo) throw new CompileError("mounts: the container has no /proc mount, which its init needs to wait for `start` (as runc's does); mount proc on /proc");
+    if (spec.root?.readonly) throw new CompileError("root.readonly: the root is remounted read-only through /proc/self/fd, and the container has no /proc mount; mount proc on /proc");
+  }
+
   // --- parent, before clone -----------------------------------------------------------------
   P("DUMPABLE", [0], "make the helper non-dumpable (its /proc entries stay root-only)");
   if (!ctx.cloneIntoCgroup) for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
