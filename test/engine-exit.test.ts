@@ -46,6 +46,14 @@ async function exitCommandDone(id: string): Promise<void> {
   assert.fail(`the exit command of ${id} is still running`);
 }
 
+function trashed(id: string): string[] {
+  try {
+    return readdirSync(join(e.root, "trash")).filter((n) => n.startsWith(id));
+  } catch {
+    return [];
+  }
+}
+
 function leftovers(id: string, name: string): string[] {
   return [
     join(e.root, "containers", id),
@@ -66,6 +74,8 @@ describe("exit handling", () => {
       assert.deepEqual(leftovers(id, name), [], "when run returns");
       await exitCommandDone(id);
       assert.deepEqual(leftovers(id, name), [], "after the exit command");
+      // the client moved the files to the trash; the exit command swept them
+      assert.deepEqual(trashed(id), [], "after the exit command, in the trash");
     }
   });
 

@@ -3,6 +3,7 @@
 // trusted from disk alone: it is derived from the runtime state, the monitor's liveness (pid +
 // start time) and the exit file, and `settle` repairs what a killed berth process or monitor
 // left behind.
+import { trace } from "../sys/trace.ts";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cgroupMounts } from "../runtime/cgroups/detect.ts";
 import { managerFor, statusOf } from "../runtime/ops/common.ts";
@@ -175,9 +176,10 @@ export function markExited(rec: ContainerRecord, code: number, finishedAt: strin
 }
 
 /** Remove a container that is not running: runtime leftovers, files, name. */
-export async function destroy(rec: ContainerRecord, o: { keepNetwork?: boolean } = {}): Promise<void> {
+export async function destroy(rec: ContainerRecord, o: { keepNetwork?: boolean; deferFiles?: boolean } = {}): Promise<void> {
   await cleanupRuntime(rec, o);
-  removeContainerFiles(rec.id, rec.name);
+  removeContainerFiles(rec.id, rec.name, o.deferFiles);
+  trace("destroy: files removed");
   emitEvent({ type: "container", action: "destroy", id: rec.id, attributes: { name: rec.name, image: rec.imageName } });
 }
 

@@ -10,6 +10,7 @@ import { tryLock, unlock, withLock } from "../sys/lock.ts";
 import { ConflictError, NoSuchContainerError, type ContainerRecord } from "./model.ts";
 import { NAME_RE, randomName } from "./names.ts";
 import { containerDir, containersDir, locksDir, namesDir, recordPath } from "./paths.ts";
+import { moveToTrash } from "./trash.ts";
 
 export function newId(): string {
   return randomHex(32);
@@ -162,8 +163,10 @@ export function resolveId(ref: string): string {
   throw new NoSuchContainerError(ref);
 }
 
-export function removeContainerFiles(id: string, name: string): void {
+/** `deferred`: the directory is renamed into the trash (engine/trash.ts) and its files go later;
+ *  only for a caller after which the monitor's exit command still runs (it sweeps the trash). */
+export function removeContainerFiles(id: string, name: string, deferred = false): void {
   releaseName(name, id);
-  rmSync(containerDir(id), { recursive: true, force: true });
+  if (!deferred || !moveToTrash(containerDir(id), id)) rmSync(containerDir(id), { recursive: true, force: true });
   rmSync(lockPath(id), { force: true });
 }

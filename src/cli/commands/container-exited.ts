@@ -11,6 +11,7 @@ import { recordPath, runtimeRoot } from "../../engine/paths.ts";
 import { trace } from "../../sys/trace.ts";
 import { hasNetworkState } from "../../network/state-ids.ts";
 import { writeStderr } from "../../sys/io.ts";
+import { sweepTrash } from "../../engine/trash.ts";
 
 /** What handleExit would find without doing anything: no record and no runtime state, or a
  *  record whose exit was already recorded (or that belongs to another monitor). Records are
@@ -35,7 +36,13 @@ export default async function exited(args: string[]): Promise<number> {
   const id = args[0];
   if (!id || !/^[a-f0-9]{64}$/.test(id)) return 2;
   trace("exited: modules loaded");
-  if (alreadyHandled(id, process.pid)) return 0;
+  // An attached `run --rm` leaves its container's files in the trash for this command: swept
+  // once the record is seen gone, or once the client's lock was had (handleExit), i.e. after
+  // the client moved them there.
+  if (alreadyHandled(id, process.pid)) {
+    sweepTrash();
+    return 0;
+  }
   const { handleExit } = await import("../../engine/ops/exit.ts");
   const { leaveContainerCgroup } = await import("../../engine/runtime.ts");
   leaveContainerCgroup(id);
@@ -44,6 +51,8 @@ export default async function exited(args: string[]): Promise<number> {
   } catch (e) {
     if (process.env.BERTH_DEBUG) writeStderr(`berth: exit of ${id}: ${(e as Error).message}\n`);
     return 1;
+  } finally {
+    sweepTrash();
   }
   return 0;
 }

@@ -71,7 +71,8 @@ export async function handleExit(id: string, monitorPid: number, allowRestart = 
       saveRecord(rec);
       return true;
     }
-    if (rec.options.autoRemove) await destroy(rec, { keepNetwork });
+    // the attached client of a live monitor: the monitor's exit command still comes, and sweeps
+    if (rec.options.autoRemove) await destroy(rec, { keepNetwork, deferFiles: deferNetwork });
     else saveRecord(rec);
     trace("exit: removed or saved");
     return false;

@@ -4,6 +4,7 @@ import { ConflictError, type ContainerRecord } from "../model.ts";
 import { cleanupRuntime, destroy, monitorAlive, observe } from "../runtime.ts";
 import { NoSuchContainerError } from "../model.ts";
 import { loadRecord, removeContainerFiles, saveRecord, withContainerLock } from "../store.ts";
+import { sweepTrash } from "../trash.ts";
 
 export async function removeContainer(id: string, o: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
   const rec = await withContainerLock(id, async () => {
@@ -40,6 +41,8 @@ export async function removeContainer(id: string, o: { force?: boolean; volumes?
     await destroy(rec);
     return rec;
   });
+  // what an attached `run --rm` left for an exit command that never came (a killed monitor)
+  sweepTrash();
   if (rec && o.volumes) {
     const anon = rec.mounts.filter((m) => m.type === "volume" && /^[a-f0-9]{64}$/.test(m.source));
     if (anon.length) {
