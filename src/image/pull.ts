@@ -4,7 +4,7 @@
 import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { readFileSync } from "node:fs";
-import { fileChunks, fitsInMemory, once, sha256Hex, type AppliedLayer } from "./layer/apply.ts";
+import { fileChunks, fitsInMemory, mapFile, once, sha256Hex, type AppliedLayer } from "./layer/apply.ts";
 import { CancelledError, UnpackPool } from "./layer/offload.ts";
 import {
   hostPlatform,
@@ -277,19 +277,23 @@ async function fetchLayerLocked(
         await cx.memory.take(desc.size, signal);
         held = desc.size;
         let blob: Uint8Array;
+        let file: string;
         await cx.downloads.take(1, signal);
         try {
-          if (blobThere) blob = new Uint8Array(readFileSync(blobPath(desc.digest)));
+          if (blobThere) file = blobPath(desc.digest);
           else {
-            blob = new Uint8Array(desc.size);
+            // the bytes go to the ingest file as they arrive (blobSource); the lanes map that
+            // file afterwards instead of a copy in a fresh buffer
             let off = 0;
             for await (const c of src) {
-              if (off + c.length > blob.length) throw new DigestMismatchError(desc.digest, "(more bytes than the manifest's size)");
-              blob.set(c, off);
+              if (off + c.length > desc.size) throw new DigestMismatchError(desc.digest, "(more bytes than the manifest's size)");
               off += c.length;
             }
             if (off !== desc.size) throw new RegistryError(`blob ${desc.digest}: got ${off} of ${desc.size} bytes`);
+            file = ing!.path;
           }
+          blob = mapFile(file);
+          if (blob.length !== desc.size) throw new DigestMismatchError(desc.digest, `(${blob.length} bytes on disk, the manifest says ${desc.size})`);
         } finally {
           cx.downloads.give(1);
           downloaded();
@@ -301,7 +305,7 @@ async function fetchLayerLocked(
           if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual);
         }
         if (compression !== "gzip" || fitsInMemory(blob.length, compression, blob.subarray(blob.length - 4))) {
-          applied = await unpacker.applyBlob(blob, compression, tmp, { digest: desc.digest, diffId, blobVerified }, { signal, priority: desc.size });
+          applied = await unpacker.applyBlob(blob, compression, tmp, { digest: desc.digest, diffId, blobVerified, file }, { signal, priority: desc.size });
         } else {
           // inflates to more than we want in memory: stream it
           if (!blobVerified) {

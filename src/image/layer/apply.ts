@@ -21,6 +21,7 @@ import { TarParser, type TarSink } from "./tar.ts";
 import { LayerUnpacker, type UnpackOptions } from "./unpack.ts";
 import { trace } from "../trace.ts";
 import { DigestMismatchError } from "../store/content.ts";
+import { readFileSync } from "node:fs";
 
 export interface AppliedLayer {
   diffId: string;
@@ -153,6 +154,9 @@ export interface BlobJob {
   diffId: string;
   /** the caller already hashed the blob as it arrived and found `digest` */
   blobVerified?: boolean;
+  /** a file holding exactly the blob (the finished download): a worker lane maps it itself
+   *  rather than being sent the bytes */
+  file?: string;
   whiteouts?: boolean;
   /** checked between slices; throwing from it stops the unpack */
   checkpoint?: () => void;
@@ -191,6 +195,17 @@ export async function applyBlob(blob: Uint8Array, compression: Compression, dir:
   } finally {
     u.abort();
   }
+}
+
+/**
+ * A file's bytes without copying them: Bun.mmap maps the page cache (the download just wrote the
+ * file), where reading it into a fresh buffer would fault in and zero a new page per 4 KiB (~58 ms
+ * of a pull's main thread for 50 MB here). Falls back to reading it elsewhere.
+ */
+export function mapFile(path: string): Uint8Array {
+  const bun = (globalThis as { Bun?: { mmap?: (p: string, o?: { shared?: boolean }) => Uint8Array } }).Bun;
+  if (bun?.mmap) return bun.mmap(path, { shared: false });
+  return new Uint8Array(readFileSync(path));
 }
 
 /** One buffer as a stream. */

@@ -179,10 +179,13 @@ class UnpackWorker {
     this.w.ref();
     try {
       if (o.signal?.aborted) throw new CancelledError();
-      // transferable only when the view covers its whole buffer
-      const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob : blob.slice();
-      const msg: ToWorker = { op: "blob", dir, compression, whiteouts: job.whiteouts !== false, blob: own, digest: job.digest, diffId: job.diffId, blobVerified: job.blobVerified === true };
-      this.post(msg, [own.buffer as ArrayBuffer]);
+      const base = { op: "blob" as const, dir, compression, whiteouts: job.whiteouts !== false, digest: job.digest, diffId: job.diffId, blobVerified: job.blobVerified === true };
+      if (job.file) this.post({ ...base, file: job.file });
+      else {
+        // transferable only when the view covers its whole buffer
+        const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob : blob.slice();
+        this.post({ ...base, blob: own }, [own.buffer as ArrayBuffer]);
+      }
       const a = await result;
       if (o.signal?.aborted) throw new CancelledError();
       return a;

@@ -5,7 +5,7 @@ export type ToWorker =
   | { op: "start"; dir: string; compression: Compression; whiteouts: boolean }
   | { op: "data"; chunk: Uint8Array }
   /** a whole compressed layer (transferred): verify both digests, decompress, unpack (apply.ts applyBlob) */
-  | { op: "blob"; dir: string; compression: Compression; whiteouts: boolean; blob: Uint8Array; digest: string; diffId: string; blobVerified: boolean }
+  | { op: "blob"; dir: string; compression: Compression; whiteouts: boolean; blob?: Uint8Array; file?: string; digest: string; diffId: string; blobVerified: boolean }
   | { op: "end" }
   /** stop the job: the worker closes what it has open and answers with "error" */
   | { op: "abort" };

@@ -1,7 +1,7 @@
 // Worker thread entry for offloaded layer unpacking (the main-thread side is offload.ts): it
 // receives a layer's compressed bytes as messages and runs decompression, the diff ID hash, the
 // tar reader and all the file-creating syscalls here, so that layers unpack on several cores.
-import { applyBlob, applyLayer, type AppliedLayer } from "./apply.ts";
+import { applyBlob, applyLayer, mapFile, type AppliedLayer } from "./apply.ts";
 import { DigestMismatchError } from "../store/content.ts";
 import type { Compression } from "../manifest.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -92,7 +92,7 @@ self.onmessage = (ev: MessageEvent) => {
     case "blob":
       blobAborted = false;
       void settle(
-        applyBlob(m.blob, m.compression, m.dir, {
+        applyBlob(m.file !== undefined ? mapFile(m.file) : m.blob!, m.compression, m.dir, {
           digest: m.digest,
           diffId: m.diffId,
           blobVerified: m.blobVerified,
