@@ -3,12 +3,12 @@
 // result on the worker lane as on the main thread, and the biggest waiting layer goes first.
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildTar } from "../src/image/layer/tar.ts";
-import { applyBlob, decodeBlob, fitsInMemory, sha256Hex } from "../src/image/layer/apply.ts";
+import { applyBlob, decodeBlob, fitsInMemory, mapFile, sha256Hex } from "../src/image/layer/apply.ts";
 import { UnpackPool } from "../src/image/layer/offload.ts";
 import { DigestMismatchError } from "../src/image/store/content.ts";
 
@@ -49,6 +49,19 @@ describe("whole-blob unpack", () => {
     }
   });
 
+  it("maps a downloaded blob's file (an empty one too) and unpacks from the map", async () => {
+    const gz = gzipSync(tar);
+    const f = join(tmp, "blob.gz");
+    writeFileSync(f, gz);
+    const m = mapFile(f);
+    assert.deepEqual(Buffer.from(m), gz);
+    const dir = fresh();
+    assert.equal((await applyBlob(m, "gzip", dir, { digest: sha256Hex(gz), diffId })).entries, 4);
+    check(dir);
+    writeFileSync(join(tmp, "empty"), "");
+    assert.equal(mapFile(join(tmp, "empty")).length, 0);
+  });
+
   it("refuses a blob or a tar with the wrong digest before creating anything", async () => {
     const gz = gzipSync(tar);
     const dir1 = fresh();
@@ -68,6 +81,12 @@ describe("whole-blob unpack", () => {
       const all = await Promise.all(dirs.map((d) => pool.applyBlob(new Uint8Array(gz), "gzip", d, { digest: sha256Hex(gz), diffId })));
       for (const a of all) assert.equal(a.entries, 4);
       for (const d of dirs) check(d);
+      // a finished download: the worker maps the file itself
+      const f = join(tmp, "lane.gz");
+      writeFileSync(f, gz);
+      const viaFile = fresh();
+      assert.equal((await pool.applyBlob(mapFile(f), "gzip", viaFile, { digest: sha256Hex(gz), diffId, file: f })).entries, 4);
+      check(viaFile);
       await assert.rejects(
         pool.applyBlob(new Uint8Array(gz), "gzip", fresh(), { digest: `sha256:${"2".repeat(64)}`, diffId }),
         (e: Error) => e instanceof DigestMismatchError,

@@ -21,7 +21,7 @@ import { TarParser, type TarSink } from "./tar.ts";
 import { LayerUnpacker, type UnpackOptions } from "./unpack.ts";
 import { trace } from "../trace.ts";
 import { DigestMismatchError } from "../store/content.ts";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 
 export interface AppliedLayer {
   diffId: string;
@@ -204,7 +204,8 @@ export async function applyBlob(blob: Uint8Array, compression: Compression, dir:
  */
 export function mapFile(path: string): Uint8Array {
   const bun = (globalThis as { Bun?: { mmap?: (p: string, o?: { shared?: boolean }) => Uint8Array } }).Bun;
-  if (bun?.mmap) return bun.mmap(path, { shared: false });
+  // (an empty file cannot be mapped: EINVAL)
+  if (bun?.mmap && statSync(path).size > 0) return bun.mmap(path, { shared: false });
   return new Uint8Array(readFileSync(path));
 }
 
