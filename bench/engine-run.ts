@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defaultSpec } from "../src/runtime/default-spec.ts";
 import { busyboxLayer, busyboxRootfs } from "../test/fixtures/images.ts";
-import { have, interleave, median, report, sh, type Contender } from "./lib.ts";
+import { have, interleave, median, report, settleBinaries, sh, type Contender } from "./lib.ts";
 
 const rounds = Number(process.argv[2] ?? 30);
 const repo = resolve(import.meta.dir, "..");
@@ -86,6 +86,7 @@ if (have("docker") && spawnSync("docker", ["info"], { stdio: "ignore" }).status 
 } else console.log("(docker left out: no docker daemon answers here)");
 
 try {
+  settleBinaries([berth, join(repo, "bin/berth-init"), ...(baseline ? [baseline] : []), "runc", "podman", "conmon", "/usr/libexec/podman/conmon"]);
   const times = interleave(contenders, rounds);
   console.log(report(`run true in busybox, container removed after (${rounds} interleaved rounds)`, times, have("runc") ? "runc run" : "berth run --rm"));
   // idle monitor RSS: berth's monitor vs podman's conmon, for a `sleep` container

@@ -66,3 +66,20 @@ export function report(title: string, times: Map<string, number[]>, baseline: st
 export function have(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 }
+
+/**
+ * Give every contender's binaries the same page-cache state before timing: evicted, then read
+ * once sequentially, as after an install. How a binary's pages entered the cache moves a
+ * compiled Bun binary's start-up by ~1.2 ms here (`berth-runtime state` of a missing container:
+ * 6.5 ms when its pages were faulted in one by one after a drop_caches, 5.2 ms when read
+ * sequentially: larger page-cache folios, fewer faults), so a bench run after another bench's
+ * drop_caches would otherwise measure that history.
+ */
+export function settleBinaries(paths: string[]): void {
+  for (const p of paths) {
+    const abs = p.includes("/") ? p : spawnSync("sh", ["-c", `command -v ${p}`], { encoding: "utf8" }).stdout.trim();
+    if (!abs) continue;
+    spawnSync("dd", [`if=${abs}`, "iflag=nocache", "count=0"], { stdio: "ignore" });
+    spawnSync("sh", ["-c", 'cat "$1" > /dev/null', "sh", abs], { stdio: "ignore" });
+  }
+}

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { defaultSpec } from "../src/runtime/default-spec.ts";
 import { dockerDefaultProfile } from "../src/runtime/seccomp/default-profile.ts";
 import { busyboxRootfs } from "../test/fixtures/images.ts";
-import { have, interleave, median, report, sh, type Contender } from "./lib.ts";
+import { have, interleave, median, report, settleBinaries, sh, type Contender } from "./lib.ts";
 
 const rounds = Number(process.argv[2] ?? 30);
 const repo = resolve(import.meta.dir, "..");
@@ -52,6 +52,7 @@ const lifecycle = (name: string, bin: string, dir: string): Contender => ({
 const cycle = [lifecycle("berth-runtime create+start+delete", join(repo, "bin/berth-runtime"), join(work, "berth-l"))];
 if (have("runc")) cycle.push(lifecycle("runc create+start+delete", "runc", join(work, "runc-l")));
 
+settleBinaries([join(repo, "bin/berth-runtime"), join(repo, "bin/berth-init"), "runc", "crun"]);
 try {
   const times = interleave(contenders.filter((c) => c.name !== "crun run" || tryOnce(c)), rounds);
   console.log(report(`run /bin/true in a busybox bundle (${rounds} interleaved rounds)`, times, have("runc") ? "runc run" : "berth-runtime run"));
