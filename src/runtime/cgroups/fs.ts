@@ -184,11 +184,6 @@ export function mkdirAll(fs: CgroupFs, root: string, rel: string): string[] {
   }
 }
 
-/** Synchronous sleep (cgroup ops are sync; waits here are short and bounded). */
-export function sleepMs(ms: number): void {
-  sleepSync(ms);
-}
-
 /** rmdir with a bounded retry on EBUSY (tasks still exiting); ENOENT is success. */
 export function rmdirRetry(fs: CgroupFs, dir: string, totalMs = 1000): void {
   const deadline = Date.now() + totalMs;
@@ -199,7 +194,7 @@ export function rmdirRetry(fs: CgroupFs, dir: string, totalMs = 1000): void {
     } catch (e) {
       if (e instanceof CgroupError && e.code === "ENOENT") return;
       if (!(e instanceof CgroupError) || e.code !== "EBUSY" || Date.now() >= deadline) throw e;
-      sleepMs(delay);
+      sleepSync(delay);
     }
   }
 }

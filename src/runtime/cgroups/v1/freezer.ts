@@ -1,7 +1,8 @@
 // v1 freezer: write FROZEN and poll freezer.state until the kernel reports FROZEN (it passes
 // through FREEZING while tasks are being stopped). Re-writing FROZEN each round, as runc does,
 // restarts a freeze that was interrupted by a task forking.
-import { CgroupError, sleepMs, type CgroupFs } from "../fs.ts";
+import { CgroupError, type CgroupFs } from "../fs.ts";
+import { sleepSync } from "../../../sys/sleep.ts";
 
 export function freezerState(fs: CgroupFs, dir: string): string {
   return fs.read(`${dir}/freezer.state`).trim();
@@ -17,7 +18,7 @@ export function freezeV1(fs: CgroupFs, dir: string, timeoutMs = 2000): void {
       fs.write(file, "THAWED");
       throw new CgroupError("freeze", dir, "EBUSY", `still ${freezerState(fs, dir)} after ${timeoutMs}ms`);
     }
-    sleepMs(delay);
+    sleepSync(delay);
   }
 }
 

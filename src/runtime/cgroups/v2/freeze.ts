@@ -1,6 +1,7 @@
 // v2 freezer: write cgroup.freeze, then wait until cgroup.events reports "frozen 1"
 // (the kernel freezes tasks asynchronously).
-import { CgroupError, sleepMs, type CgroupFs } from "../fs.ts";
+import { CgroupError, type CgroupFs } from "../fs.ts";
+import { sleepSync } from "../../../sys/sleep.ts";
 import { readFlat } from "../stats.ts";
 
 export function isFrozenV2(fs: CgroupFs, dir: string): boolean {
@@ -15,6 +16,6 @@ export function setFrozenV2(fs: CgroupFs, dir: string, frozen: boolean, timeoutM
       if (frozen) fs.write(`${dir}/cgroup.freeze`, "0");
       throw new CgroupError(frozen ? "freeze" : "thaw", dir, "EBUSY", `cgroup.events did not report frozen ${frozen ? 1 : 0} within ${timeoutMs}ms`);
     }
-    sleepMs(delay);
+    sleepSync(delay);
   }
 }
