@@ -447,7 +447,7 @@ static int check_args(const struct step *s) {
       [OP_SETUP_CONSOLE] = "iii", [OP_CLOSE_FDS] = "i", [OP_REPORT_READY] = "", [OP_WAIT_FIFO] = "i",
       [OP_RESOLVE_EXEC] = "ss", [OP_EXEC] = "*", [OP_UNSHARE] = "i", [OP_SETSID] = "",
       [OP_DUMPABLE] = "i", [OP_DUP2] = "ii", [OP_MKNOD] = "sii", [OP_PIPE] = "ii",
-      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si", [OP_PDEATHSIG] = "i", [OP_RUN_FOR_CHILD] = "*", [OP_CHROOT] = "s", [OP_LINK_UP] = "s",
+      [OP_SOCKETPAIR] = "ii", [OP_CLOSE] = "i", [OP_MONITOR] = "*", [OP_HOOK_SYNC] = "i", [OP_JOIN_KEYRING] = "si", [OP_PDEATHSIG] = "i", [OP_RUN_FOR_CHILD] = "*", [OP_CHROOT] = "s", [OP_LINK_UP] = "s", [OP_WAIT_GO] = "i",
   };
   if (s->op == 0 || s->op >= OP_MAX || !shapes[s->op]) return -1;
   const char *shape = shapes[s->op];
@@ -830,6 +830,17 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
     do n = read((int)I(0), &c, 1);
     while (n < 0 && errno == EINTR);
     if (n != 1) fail(ECANCELED, "hooks failed", 1);
+    close((int)I(0));
+    break;
+  }
+  case OP_WAIT_GO: {
+    /* TypeScript made the cgroup while this process set up its namespaces: one byte means it is
+       there; EOF means create failed (or died) and this container goes no further */
+    char c;
+    ssize_t n;
+    do n = read((int)I(0), &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n != 1) fail(ECANCELED, "the cgroup was not made", 1);
     close((int)I(0));
     break;
   }

@@ -67,6 +67,7 @@ enum plan_op {
   OP_RUN_FOR_CHILD = 52,     /* path, args...: run `path <child pid> args...`, wait, require status 0 */
   OP_CHROOT = 53,            /* root: chdir + chroot, no mount changes */
   OP_LINK_UP = 54,           /* interface name: set IFF_UP (the new network namespace's lo) */
+  OP_WAIT_GO = 55,           /* fd: wait for one byte on fd (EOF: fail), then close it */
   OP_MAX
 };
 

@@ -93,6 +93,53 @@ describe("plan compiler", () => {
     assert.equal(compilePlan(defaultSpec({ terminal: false }), ctx()).steps.find((s) => s.op === "CLONE")!.args[2], -1);
   });
 
+  it("cgroup gate (v1): the child joins after clone, once create's byte says the cgroup exists", () => {
+    const plan = compilePlan(defaultSpec({ terminal: false }), ctx({ cgroupGate: true }));
+    const clone = plan.steps.findIndex((s) => s.op === "CLONE");
+    const childStart = Number(plan.steps[clone]!.args[1]);
+    const joins = plan.steps.flatMap((s, i) => (s.what.startsWith("join cgroup") ? [i] : []));
+    const go = plan.steps.findIndex((s) => s.op === "WAIT_GO");
+    assert.equal(joins.length, 2);
+    // the parent clones at once (the namespaces are made while the cgroup is); the child waits, then joins
+    assert.ok(go > childStart && joins.every((j) => j > go), "joins follow the child's WAIT_GO");
+    assert.equal(plan.steps[go]!.args[0], 16, "the go pipe's fd");
+    assert.ok(plan.steps.some((s, i) => i > clone && i < childStart && s.op === "CLOSE" && s.args[0] === 16), "the parent closes its copy");
+    // the cgroup namespace is made after the joins, so it is rooted at the container's cgroup
+    assert.equal(Number(plan.steps[clone]!.args[0]) & 0x02000000, 0);
+    const unshare = plan.steps.findIndex((s) => s.op === "UNSHARE");
+    assert.equal(plan.steps[unshare]!.args[0], 0x02000000);
+    assert.ok(unshare > Math.max(...joins));
+    // no gate (plans printed for another caller, rootless): the parent joins before clone, as before
+    const plain = compilePlan(defaultSpec({ terminal: false }), ctx());
+    assert.ok(!plain.steps.some((s) => s.op === "WAIT_GO"));
+  });
+
+  it("cgroup gate with a user namespace, or into a v2 cgroup: the helper waits before it joins or clones", () => {
+    const spec = defaultSpec({ terminal: false });
+    spec.linux!.namespaces!.push({ type: "user" });
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const dir = "/sys/fs/cgroup/berth/c1";
+    for (const plan of [
+      compilePlan(validateSpec(spec), ctx({ cgroupGate: true })),
+      compilePlan(defaultSpec({ terminal: false }), ctx({ cgroupGate: true, cgroupVersion: 2, cgroupProcs: [`${dir}/cgroup.procs`], cloneIntoCgroup: dir })),
+    ]) {
+      const clone = plan.steps.findIndex((s) => s.op === "CLONE");
+      const go = plan.steps.findIndex((s) => s.op === "WAIT_GO");
+      assert.ok(go >= 0 && go < clone && plan.steps[go]!.who === "parent");
+      for (const [i, s] of plan.steps.entries()) if (s.what.startsWith("join cgroup") || (s.op === "OPEN_FD" && s.args[0] === dir)) assert.ok(i > go && i < clone);
+    }
+  });
+
+  it("cgroup gate, monitor mode: a monitor that never joined has no cgroup to leave", () => {
+    const monitor = { logPath: "/l", logMaxSize: 0, logMaxFiles: 1, exitFile: "/e", attachSocket: "/a", stdin: false, exitCommand: ["/berth", "x"] };
+    const leave = ["/sys/fs/cgroup/cpu/tasks"];
+    const gated = compilePlan(defaultSpec({ terminal: false }), ctx({ cgroupGate: true, mode: "monitor", monitor, leaveCgroup: leave }));
+    assert.ok(!gated.steps.some((s) => s.what.startsWith("leave the container's cgroup")));
+    const plain = compilePlan(defaultSpec({ terminal: false }), ctx({ mode: "monitor", monitor, leaveCgroup: leave }));
+    assert.ok(plain.steps.some((s) => s.what.startsWith("leave the container's cgroup")));
+  });
+
   it("refuses a container without /proc where its init needs it (exec fifo, read-only root)", () => {
     const noProc = (readonly: boolean) => {
       const spec = defaultSpec({ terminal: false });

@@ -312,6 +312,23 @@ describe("lifecycle", () => {
     assert.ok(!existsSync(hostCg("memory", id)));
   });
 
+  it("a cgroup that fails after the plan went out leaves no process, state or cgroup (the waiting child gives up)", () => {
+    // the helper clones while create makes the cgroup; a write the kernel refuses (a cpu this
+    // machine lacks) fails create after the child exists, waiting to join at WAIT_GO
+    const helpers = () => new Set(readdirSync("/proc").filter((p) => /^\d+$/.test(p) && (() => { try { return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(helperPath()); } catch { return false; } })()));
+    const before = helpers();
+    const b = bundle(["true"], (s) => (s.linux!.resources = { ...s.linux!.resources, cpu: { cpus: "1023" } }));
+    const id = "cg-fails";
+    const r = rt(root, ["create", "--bundle", b.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cpuset\.cpus/);
+    assert.ok(!existsSync(`${root}/${id}`));
+    assert.ok(!existsSync(hostCg("cpuset", id)) && !existsSync(hostCg("memory", id)));
+    Bun.sleepSync(100);
+    const left = [...helpers()].filter((p) => !before.has(p));
+    assert.deepEqual(left, [], "no helper or container init is left waiting");
+  });
+
   it("refuses JSON that does not parse", () => {
     const b = bundle(["true"]);
     Bun.write(`${b.dir}/config.json`, "{ not json");

@@ -34,6 +34,8 @@ export interface HelperRun {
   release(): void;
   /** called at the hook point; resolve to let the child go on, reject to stop it */
   onHooks(run: (pid: number) => Promise<void>): void;
+  /** the cgroup is made: let whoever waits at the plan's WAIT_GO join it (needs goFd) */
+  go(): void;
 }
 
 export interface HelperStdio {
@@ -48,6 +50,8 @@ export interface HelperStdio {
   sealed?: boolean;
   /** a pipe the helper waits on at its hook point (HOOK_SYNC) */
   resumeFd?: number;
+  /** a pipe the helper (or its child) waits on until the cgroup is made (WAIT_GO) */
+  goFd?: number;
 }
 
 /** Start the helper before the plan is ready: exec'ing it overlaps with the cgroup set-up. */
@@ -57,9 +61,10 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
   for (let i = 0; i < (io.preserveFds ?? 0); i++) stdio.push(3 + i);
   stdio[planFd] = "pipe-in";
   stdio[syncFd] = "pipe-out";
-  if (io.resumeFd !== undefined) {
-    for (let i = stdio.length; i < io.resumeFd; i++) stdio[i] = "ignore";
-    stdio[io.resumeFd] = "pipe-in";
+  for (const fd of [io.resumeFd, io.goFd]) {
+    if (fd === undefined) continue;
+    for (let i = stdio.length; i < fd; i++) stdio[i] = "ignore";
+    stdio[fd] = "pipe-in";
   }
   const args = [String(planFd), String(syncFd)];
   const child = spawnHelper(helperPath(), io.sealed ? ["--sealed", ...args] : args, stdio, io.detached ?? false);
@@ -131,6 +136,10 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
     },
     onHooks(run) {
       hookRunner = run;
+    },
+    go() {
+      if (io.goFd === undefined) throw new Error("helper started without a go pipe");
+      child.writeAndClose(io.goFd, new Uint8Array([1]));
     },
     release() {
       child.unref();

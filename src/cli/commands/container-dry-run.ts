@@ -30,6 +30,7 @@ export async function dryRun(o: ContainerOptions): Promise<number> {
     cloneIntoCgroup: cloneIntoCgroupDir(cg, spec.linux?.namespaces),
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
+    cgroupGate: process.getuid?.() === 0,
     mode: "monitor",
     execFifo: join(dir, "exec.fifo"),
     isDirectory: (p) => !p.startsWith(dir) && existsSync(p) && statSync(p).isDirectory(),

@@ -63,7 +63,7 @@ export function planFor(
   bundle: string,
   rootfs: string,
   cg: CgroupManager,
-  o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean; isDirectory?: (p: string) => boolean },
+  o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean; cgroupGate?: boolean; isDirectory?: (p: string) => boolean },
   fifo?: string,
 ): Plan {
   const into = cloneIntoCgroupDir(cg, spec.linux?.namespaces);
@@ -74,6 +74,7 @@ export function planFor(
     cloneIntoCgroup: into,
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
+    cgroupGate: o.cgroupGate,
     mode: o.monitor ? "monitor" : o.foreground ? "foreground" : "detached",
     monitor: o.monitor,
     rootfsMount: o.rootfsMount,
@@ -136,8 +137,13 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     const quiet = o.monitor ? ("ignore" as const) : ("inherit" as const);
     const hooks = spec.hooks ?? {};
     const hookSync = !!(hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length);
-    const resumeFd = hookSync ? fdLayout(o.preserveFds ?? 0).resume : undefined;
-    helper = startHelper({ preserveFds: o.preserveFds, detached: true, stdin: quiet, stdout: quiet, stderr: quiet, resumeFd });
+    const fds = fdLayout(o.preserveFds ?? 0);
+    const resumeFd = hookSync ? fds.resume : undefined;
+    // As root the plan goes out before the cgroup exists: the helper clones (making the
+    // namespaces) while the cgroup is made here, and the join waits at the plan's WAIT_GO.
+    // Rootless, a cgroup may turn out not to be possible: that must be known before compiling.
+    const gate = !rootless();
+    helper = startHelper({ preserveFds: o.preserveFds, detached: true, stdin: quiet, stdout: quiet, stderr: quiet, resumeFd, goFd: gate ? fds.go : undefined });
     const h = helper;
     h.onHooks(async () => {
       const pid = await h.pid;
@@ -149,23 +155,33 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       await runHooks("createContainer", hooks.createContainer, json);
     });
     trace("create: helper spawned");
-    try {
-      cg.create();
-    } catch (e) {
-      // rootless: no delegated cgroup. Fine unless limits were asked for (NoCgroup.apply says so).
-      if (!rootless() || !/EACCES|EPERM|EROFS/.test(String((e as Error).message))) throw e;
-      state.noCgroup = `no cgroup: running rootless without a delegated cgroup (${(e as Error).message})`;
-      state.cgroupPaths = [];
-      cg = managerFor(state);
-      store.save(state);
-    }
-    cg.apply(spec.linux?.resources ?? {});
-    trace("create: cgroup ready");
     // start hooks need a start phase, so a foreground run with hooks waits on the fifo too
     const fifo = !o.foreground || needsStart(spec) ? store.fifo(o.id) : undefined;
-    const plan = planFor(spec, bundle, rootfs, cg, { ...o, seccomp, hookSync }, fifo);
-    helper.send(plan);
-    trace(`create: plan sent (${plan.steps.length} steps)`);
+    if (gate) {
+      const plan = planFor(spec, bundle, rootfs, cg, { ...o, seccomp, hookSync, cgroupGate: true }, fifo);
+      helper.send(plan);
+      trace(`create: plan sent (${plan.steps.length} steps)`);
+      cg.create();
+      cg.apply(spec.linux?.resources ?? {});
+      helper.go();
+      trace("create: cgroup ready");
+    } else {
+      try {
+        cg.create();
+      } catch (e) {
+        // rootless: no delegated cgroup. Fine unless limits were asked for (NoCgroup.apply says so).
+        if (!/EACCES|EPERM|EROFS/.test(String((e as Error).message))) throw e;
+        state.noCgroup = `no cgroup: running rootless without a delegated cgroup (${(e as Error).message})`;
+        state.cgroupPaths = [];
+        cg = managerFor(state);
+        store.save(state);
+      }
+      cg.apply(spec.linux?.resources ?? {});
+      trace("create: cgroup ready");
+      const plan = planFor(spec, bundle, rootfs, cg, { ...o, seccomp, hookSync }, fifo);
+      helper.send(plan);
+      trace(`create: plan sent (${plan.steps.length} steps)`);
+    }
     pid = await helper.pid;
     trace("create: pid reported");
     // Read the start time as early as possible: in foreground mode the workload may run and
@@ -193,6 +209,8 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       }
     }
     if (helper) {
+      // closing the go pipe unblocks a child waiting to join the cgroup: it gives up and exits
+      helper.child.closeAll();
       helper.child.kill("SIGKILL");
       await helper.exit;
     }

@@ -37,7 +37,7 @@ const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/b
 /** Fixed fd numbers, after the preserved fds and the helper's own plan and sync fds. */
 export function fdLayout(preserve: number) {
   const n = (k: number) => k + preserve;
-  return { ...helperFds(preserve), fifo: n(5), console: n(6), outR: n(7), outW: n(8), errR: n(9), errW: n(10), inR: n(11), inW: n(12), consoleParent: n(13), resume: n(14), cgroup: n(15) };
+  return { ...helperFds(preserve), fifo: n(5), console: n(6), outR: n(7), outW: n(8), errR: n(9), errW: n(10), inR: n(11), inW: n(12), consoleParent: n(13), resume: n(14), cgroup: n(15), go: n(16) };
 }
 
 export class PlanBuilder {

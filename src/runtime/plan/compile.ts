@@ -32,6 +32,9 @@ export interface CompileContext {
   cloneIntoCgroup?: string;
   cgroupVersion: 1 | 2;
   cgroupMounts: CgroupMountSource[];
+  /** create sends the plan before the cgroup exists and writes one byte on the go pipe
+   *  (fdLayout().go) once it does: whoever joins the cgroup waits for that byte first */
+  cgroupGate?: boolean;
   /** detached: the helper exits once the container is set up (create);
    *  foreground: it stays the container's parent and exits with its status (run) */
   mode: Mode;
@@ -107,12 +110,22 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     if (spec.root?.readonly) throw new CompileError("root.readonly: the root is remounted read-only through /proc/self/fd, and the container has no /proc mount; mount proc on /proc");
   }
 
+  // --- the cgroup gate -----------------------------------------------------------------------
+  // With a gate the child joins its cgroup itself, after clone: making the namespaces (the
+  // costly part of clone) overlaps with TypeScript making the cgroup. Not with a user namespace
+  // (new: the child's writes to host cgroup files would be judged by its credentials there;
+  // joined by path: the helper joins as host root before it, see cloneIntoCgroupDir), nor when
+  // the child is cloned straight into the cgroup: then the helper waits before clone.
+  const joinsUserOrCgroupNs = namespaces.some((n) => n.path && (n.type === "user" || n.type === "cgroup"));
+  const childJoins = !!ctx.cgroupGate && !ctx.cloneIntoCgroup && !userns && !joinsUserOrCgroupNs && ctx.cgroupProcs.length > 0;
+
   // --- parent, before clone -----------------------------------------------------------------
   P("DUMPABLE", [0], "make the helper non-dumpable (its /proc entries stay root-only)");
-  if (!ctx.cloneIntoCgroup) for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
+  if (ctx.cgroupGate && !childJoins) P("WAIT_GO", [b.fd.go], "wait until the cgroup is made");
+  if (!ctx.cloneIntoCgroup && !childJoins) for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
   // A cgroup namespace made by clone is rooted at the *parent's* cgroup; a child cloned into
-  // its cgroup makes its own right after, so that the namespace is rooted there.
-  const unshareCgroupNs = !!ctx.cloneIntoCgroup && (cloneFlags & NS_CLONE_FLAG.cgroup!) !== 0;
+  // its cgroup, or joining it after clone, makes its own once there.
+  const unshareCgroupNs = (!!ctx.cloneIntoCgroup || childJoins) && (cloneFlags & NS_CLONE_FLAG.cgroup!) !== 0;
   if (unshareCgroupNs) cloneFlags &= ~NS_CLONE_FLAG.cgroup!;
   if (proc.oomScoreAdj !== undefined) P("WRITE_FILE", ["/proc/self/oom_score_adj", String(proc.oomScoreAdj)], `set oom_score_adj ${proc.oomScoreAdj}`);
   // Join existing namespaces: the user namespace first, since it owns the others.
@@ -141,10 +154,16 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     Q("WRITE_CHILD_FILE", ["gid_map", idMap(spec.linux?.gidMappings)], `write gid_map ${mapText(spec.linux?.gidMappings)}`);
     Q("RELEASE_CHILD", [], "let the child continue");
   }
-  b.parentAfterClone(proc, ctx.mode, mon, ctx.leaveCgroup);
+  if (childJoins) Q("CLOSE", [b.fd.go], `close the go pipe ${b.fd.go} (the child waits on it)`);
+  // a monitor whose child joined the cgroup never was in it: nothing to leave
+  b.parentAfterClone(proc, ctx.mode, mon, childJoins ? undefined : ctx.leaveCgroup);
 
   // --- child: identity and rootfs ----------------------------------------------------------
   C("DUMPABLE", [0], "stay non-dumpable until exec");
+  if (childJoins) {
+    C("WAIT_GO", [b.fd.go], "wait until the cgroup is made");
+    for (const f of ctx.cgroupProcs) C("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
+  }
   // (a child of a new user namespace holds CAP_SYS_ADMIN there from birth)
   if (unshareCgroupNs) C("UNSHARE", [NS_CLONE_FLAG.cgroup!], "new cgroup namespace, rooted at the container's cgroup");
   if (joinedMount) C("SETNS", [joinedMount.path!, NS_CLONE_FLAG.mount!], `join mount namespace ${joinedMount.path}`);

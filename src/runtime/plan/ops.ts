@@ -54,6 +54,7 @@ export const Op = {
   RUN_FOR_CHILD: 52,
   CHROOT: 53,
   LINK_UP: 54,
+  WAIT_GO: 55,
 } as const;
 
 export type OpName = keyof typeof Op;
