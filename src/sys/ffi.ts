@@ -1,34 +1,54 @@
 // The few libc calls node:fs lacks (xattrs, mknod, flock, mount, bpf), behind one small module using bun:ffi.
 // Every function throws an Error carrying the errno name and the path it was about.
-import { dlopen, FFIType, ptr, read, type Pointer } from "bun:ffi";
-import { constants } from "node:os";
+import type { FFIFunction, Pointer } from "bun:ffi";
 
-// One libc handle for every call below, opened on first use: commands that never need
-// bun:ffi (most of them) do not pay for dlopen.
-const SYMBOLS = {
-  lsetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.i32], returns: FFIType.i32 },
-  lgetxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-  llistxattr: { args: [FFIType.ptr, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-  mknod: { args: [FFIType.ptr, FFIType.u32, FFIType.u64], returns: FFIType.i32 },
-  flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  __errno_location: { args: [], returns: FFIType.ptr },
-  mount: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-  umount2: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-  socket: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  ioctl: { args: [FFIType.i32, FFIType.u64, FFIType.ptr], returns: FFIType.i32 },
-  close: { args: [FFIType.i32], returns: FFIType.i32 },
-  syscall: { args: [FFIType.i64, FFIType.i64, FFIType.ptr, FFIType.u64], returns: FFIType.i64 },
-  open: { args: [FFIType.ptr, FFIType.i32], returns: FFIType.i32 },
-} as const;
-let handle: ReturnType<typeof dlopen<typeof SYMBOLS>> | undefined;
-function libc(): ReturnType<typeof dlopen<typeof SYMBOLS>>["symbols"] {
-  return (handle ??= dlopen("libc.so.6", SYMBOLS)).symbols;
+type Ffi = typeof import("bun:ffi");
+type T = Ffi["FFIType"];
+// Each symbol is bound on first use, alone: bun:ffi compiles a trampoline per symbol it binds
+// (~0.06 ms each here), and most commands need one or two of these (flock, for their locks)
+// or none. node:os, for errno names, loads only to describe a failure.
+const SIGNATURES = {
+  lsetxattr: (t: T) => ({ args: [t.ptr, t.ptr, t.ptr, t.u64, t.i32], returns: t.i32 }),
+  lgetxattr: (t: T) => ({ args: [t.ptr, t.ptr, t.ptr, t.u64], returns: t.i64 }),
+  llistxattr: (t: T) => ({ args: [t.ptr, t.ptr, t.u64], returns: t.i64 }),
+  mknod: (t: T) => ({ args: [t.ptr, t.u32, t.u64], returns: t.i32 }),
+  flock: (t: T) => ({ args: [t.i32, t.i32], returns: t.i32 }),
+  __errno_location: (t: T) => ({ args: [], returns: t.ptr }),
+  mount: (t: T) => ({ args: [t.ptr, t.ptr, t.ptr, t.u64, t.ptr], returns: t.i32 }),
+  umount2: (t: T) => ({ args: [t.ptr, t.i32], returns: t.i32 }),
+  socket: (t: T) => ({ args: [t.i32, t.i32, t.i32], returns: t.i32 }),
+  ioctl: (t: T) => ({ args: [t.i32, t.u64, t.ptr], returns: t.i32 }),
+  close: (t: T) => ({ args: [t.i32], returns: t.i32 }),
+  syscall: (t: T) => ({ args: [t.i64, t.i64, t.ptr, t.u64], returns: t.i64 }),
+  open: (t: T) => ({ args: [t.ptr, t.i32], returns: t.i32 }),
+} satisfies Record<string, (t: T) => FFIFunction>;
+type Name = keyof typeof SIGNATURES;
+// the call signatures bun:ffi derives for the declarations above
+type Symbols = ReturnType<typeof import("bun:ffi").dlopen<{ [K in Name]: ReturnType<(typeof SIGNATURES)[K]> }>>["symbols"];
+
+let ffiModule: Ffi | undefined;
+const ffi = (): Ffi => (ffiModule ??= require("bun:ffi") as Ffi);
+const bound = new Map<Name, unknown>();
+function sym<K extends Name>(name: K): Symbols[K] {
+  let f = bound.get(name) as Symbols[K] | undefined;
+  if (!f) {
+    const { dlopen, FFIType } = ffi();
+    f = dlopen("libc.so.6", { [name]: SIGNATURES[name](FFIType) }).symbols[name] as Symbols[K];
+    bound.set(name, f);
+  }
+  return f;
+}
+const ptr = (b: NodeJS.TypedArray): Pointer => ffi().ptr(b);
+const E = (): Record<string, number> => (require("node:os") as typeof import("node:os")).constants.errno as Record<string, number>;
+
+let errnoNames: Map<number, string> | undefined;
+function errnoName(e: number): string | undefined {
+  errnoNames ??= new Map(Object.entries(E()).map(([k, v]) => [v, k]));
+  return errnoNames.get(e);
 }
 
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v as number, k]));
-
 function errno(): number {
-  return read.i32(libc().__errno_location() as Pointer, 0);
+  return ffi().read.i32(sym("__errno_location")() as Pointer, 0);
 }
 
 export class SysError extends Error {
@@ -44,7 +64,7 @@ export class SysError extends Error {
 
 function fail(call: string, path: string): never {
   const e = errno();
-  throw new SysError(call, errnoNames.get(e) ?? `errno ${e}`, e, path);
+  throw new SysError(call, errnoName(e) ?? `errno ${e}`, e, path);
 }
 
 const cstr = (s: string): Buffer => Buffer.from(s + "\0", "utf8");
@@ -52,21 +72,21 @@ const cstr = (s: string): Buffer => Buffer.from(s + "\0", "utf8");
 /** lsetxattr(2): set an extended attribute without following a final symlink. */
 export function lsetxattr(path: string, name: string, value: Uint8Array): void {
   const v = value.length > 0 ? value : new Uint8Array(1);
-  if (libc().lsetxattr(ptr(cstr(path)), ptr(cstr(name)), ptr(v), value.length, 0) !== 0) fail(`lsetxattr ${name}`, path);
+  if (sym("lsetxattr")(ptr(cstr(path)), ptr(cstr(name)), ptr(v), value.length, 0) !== 0) fail(`lsetxattr ${name}`, path);
 }
 
 /** lgetxattr(2); undefined when the attribute does not exist. */
 export function lgetxattr(path: string, name: string): Buffer | undefined {
   const p = cstr(path);
   const n = cstr(name);
-  const size = Number(libc().lgetxattr(ptr(p), ptr(n), null, 0));
+  const size = Number(sym("lgetxattr")(ptr(p), ptr(n), null, 0));
   if (size < 0) {
     const e = errno();
-    if (e === constants.errno.ENODATA || e === constants.errno.ENOTSUP) return undefined;
+    if (e === E().ENODATA || e === E().ENOTSUP) return undefined;
     fail(`lgetxattr ${name}`, path);
   }
   const buf = Buffer.alloc(Math.max(size, 1));
-  const got = Number(libc().lgetxattr(ptr(p), ptr(n), ptr(buf), buf.length));
+  const got = Number(sym("lgetxattr")(ptr(p), ptr(n), ptr(buf), buf.length));
   if (got < 0) fail(`lgetxattr ${name}`, path);
   return buf.subarray(0, got);
 }
@@ -74,14 +94,14 @@ export function lgetxattr(path: string, name: string): Buffer | undefined {
 /** llistxattr(2): attribute names of a path (not following a final symlink). */
 export function llistxattr(path: string): string[] {
   const p = cstr(path);
-  const size = Number(libc().llistxattr(ptr(p), null, 0));
+  const size = Number(sym("llistxattr")(ptr(p), null, 0));
   if (size < 0) {
-    if (errno() === constants.errno.ENOTSUP) return [];
+    if (errno() === E().ENOTSUP) return [];
     fail("llistxattr", path);
   }
   if (size === 0) return [];
   const buf = Buffer.alloc(size);
-  const got = Number(libc().llistxattr(ptr(p), ptr(buf), size));
+  const got = Number(sym("llistxattr")(ptr(p), ptr(buf), size));
   if (got < 0) fail("llistxattr", path);
   return buf.subarray(0, got).toString("utf8").split("\0").filter((s) => s.length > 0);
 }
@@ -99,7 +119,7 @@ export function makedev(major: number, minor: number): bigint {
 
 /** mknod(2): `mode` includes the file type (S_IFCHR, S_IFBLK, S_IFIFO). */
 export function mknod(path: string, mode: number, major = 0, minor = 0): void {
-  if (libc().mknod(ptr(cstr(path)), mode, makedev(major, minor)) !== 0) fail("mknod", path);
+  if (sym("mknod")(ptr(cstr(path)), mode, makedev(major, minor)) !== 0) fail("mknod", path);
 }
 
 export const LOCK_SH = 1;
@@ -109,9 +129,9 @@ export const LOCK_UN = 8;
 
 /** flock(2) with LOCK_NB implied by the caller; returns false when the lock is held elsewhere. */
 export function flock(fd: number, op: number, what = `fd ${fd}`): boolean {
-  if (libc().flock(fd, op) === 0) return true;
+  if (sym("flock")(fd, op) === 0) return true;
   const e = errno();
-  if (e === constants.errno.EWOULDBLOCK || e === constants.errno.EINTR) return false;
+  if (e === E().EWOULDBLOCK || e === E().EINTR) return false;
   fail("flock", what);
 }
 
@@ -122,14 +142,14 @@ export const MNT_DETACH = 2;
 
 /** mount(2) with MS_BIND: make `target` (an existing file or directory) show `source`. */
 export function bindMount(source: string, target: string): void {
-  if (libc().mount(ptr(cstr(source)), ptr(cstr(target)), null, MS_BIND, null) !== 0) fail(`mount --bind ${source}`, target);
+  if (sym("mount")(ptr(cstr(source)), ptr(cstr(target)), null, MS_BIND, null) !== 0) fail(`mount --bind ${source}`, target);
 }
 
 /** umount2(2) with MNT_DETACH; returns false when `target` is not a mount point (EINVAL) or missing (ENOENT). */
 export function umountDetach(target: string): boolean {
-  if (libc().umount2(ptr(cstr(target)), MNT_DETACH) === 0) return true;
+  if (sym("umount2")(ptr(cstr(target)), MNT_DETACH) === 0) return true;
   const e = errno();
-  if (e === constants.errno.EINVAL || e === constants.errno.ENOENT) return false;
+  if (e === E().EINVAL || e === E().ENOENT) return false;
   fail("umount2", target);
 }
 
@@ -141,29 +161,29 @@ const IFF_UP = 1;
 /** Set a link down and delete it as a bridge (SIOCBRDELBR); returns false when no such link exists. */
 export function deleteBridge(name: string): boolean {
   if (name.length === 0 || name.length > 15) throw new Error(`invalid interface name "${name}"`);
-  const fd = libc().socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
+  const fd = sym("socket")(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
   if (fd < 0) fail("socket", name);
   try {
     const ifr = Buffer.alloc(40);
     ifr.write(name, 0, "utf8");
-    if (libc().ioctl(fd, SIOCGIFFLAGS, ptr(ifr)) !== 0) {
+    if (sym("ioctl")(fd, SIOCGIFFLAGS, ptr(ifr)) !== 0) {
       const e = errno();
-      if (e === constants.errno.ENODEV || e === constants.errno.ENXIO) return false;
+      if (e === E().ENODEV || e === E().ENXIO) return false;
       fail("ioctl SIOCGIFFLAGS", name);
     }
     const flags = ifr.readUInt16LE(16);
     if (flags & IFF_UP) {
       ifr.writeUInt16LE(flags & ~IFF_UP, 16);
-      if (libc().ioctl(fd, SIOCSIFFLAGS, ptr(ifr)) !== 0) fail("ioctl SIOCSIFFLAGS", name);
+      if (sym("ioctl")(fd, SIOCSIFFLAGS, ptr(ifr)) !== 0) fail("ioctl SIOCSIFFLAGS", name);
     }
-    if (libc().ioctl(fd, SIOCBRDELBR, ptr(cstr(name))) !== 0) {
+    if (sym("ioctl")(fd, SIOCBRDELBR, ptr(cstr(name))) !== 0) {
       const e = errno();
-      if (e === constants.errno.ENODEV || e === constants.errno.ENXIO) return false;
+      if (e === E().ENODEV || e === E().ENXIO) return false;
       fail("ioctl SIOCBRDELBR", name);
     }
     return true;
   } finally {
-    libc().close(fd);
+    sym("close")(fd);
   }
 }
 
@@ -193,7 +213,7 @@ export function attachDeviceFilter(dir: string, program: Uint8Array): void {
       attr.writeUInt32LE(log.length, 28);
       attr.writeBigUInt64LE(BigInt(ptr(log)), 32);
     }
-    return Number(libc().syscall(SYS_bpf, BPF_PROG_LOAD, ptr(attr), 128));
+    return Number(sym("syscall")(SYS_bpf, BPF_PROG_LOAD, ptr(attr), 128));
   };
   let prog = load();
   if (prog < 0) {
@@ -202,22 +222,22 @@ export function attachDeviceFilter(dir: string, program: Uint8Array): void {
     prog = load(log);
     if (prog < 0) {
       const why = log.toString("utf8").replace(/\0.*$/s, "").trim();
-      throw new SysError(`bpf(BPF_PROG_LOAD) device filter${why ? ` (${why.split("\n").slice(-2).join("; ")})` : ""}`, errnoNames.get(e) ?? `errno ${e}`, e, dir);
+      throw new SysError(`bpf(BPF_PROG_LOAD) device filter${why ? ` (${why.split("\n").slice(-2).join("; ")})` : ""}`, errnoName(e) ?? `errno ${e}`, e, dir);
     }
   }
   try {
-    const cg = libc().open(ptr(cstr(dir)), 0o200000 /* O_DIRECTORY */);
+    const cg = sym("open")(ptr(cstr(dir)), 0o200000 /* O_DIRECTORY */);
     if (cg < 0) fail("open", dir);
     try {
       const attach = Buffer.alloc(32);
       attach.writeUInt32LE(cg, 0);
       attach.writeUInt32LE(prog, 4);
       attach.writeUInt32LE(BPF_CGROUP_DEVICE, 8);
-      if (Number(libc().syscall(SYS_bpf, BPF_PROG_ATTACH, ptr(attach), 32)) < 0) fail("bpf(BPF_PROG_ATTACH) device filter", dir);
+      if (Number(sym("syscall")(SYS_bpf, BPF_PROG_ATTACH, ptr(attach), 32)) < 0) fail("bpf(BPF_PROG_ATTACH) device filter", dir);
     } finally {
-      libc().close(cg);
+      sym("close")(cg);
     }
   } finally {
-    libc().close(prog);
+    sym("close")(prog);
   }
 }
