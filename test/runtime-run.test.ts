@@ -329,6 +329,16 @@ describe("lifecycle", () => {
     assert.deepEqual(left, [], "no helper or container init is left waiting");
   });
 
+  it("a namespace path that does not exist fails naming it, every time (the helper exits before create's go byte)", () => {
+    const b = bundle(["true"], (s) => (s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === "network" ? { type: "network", path: "/run/no-such-netns" } : n))));
+    for (let i = 0; i < 5; i++) {
+      const r = rt(root, ["create", "--bundle", b.dir, `bad-ns-${i}`]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /join network namespace \/run\/no-such-netns: ENOENT/, `run ${i}: ${r.stderr}`);
+      assert.ok(!existsSync(`${root}/bad-ns-${i}`));
+    }
+  });
+
   it("refuses JSON that does not parse", () => {
     const b = bundle(["true"]);
     Bun.write(`${b.dir}/config.json`, "{ not json");

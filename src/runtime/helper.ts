@@ -139,7 +139,12 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
     },
     go() {
       if (io.goFd === undefined) throw new Error("helper started without a go pipe");
-      child.writeAndClose(io.goFd, new Uint8Array([1]));
+      try {
+        child.writeAndClose(io.goFd, new Uint8Array([1]));
+      } catch (e) {
+        // a child that failed before the gate has closed its end: its report says why
+        if ((e as NodeJS.ErrnoException).code !== "EPIPE") throw e;
+      }
     },
     release() {
       child.unref();
