@@ -238,8 +238,15 @@ describe("engine networking", () => {
     const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
     const seen = await until(() => {
       for (const f of existsSync(epDir) ? readdirSync(epDir) : []) {
-        if (before.has(f) || !f.endsWith(".json")) continue;
-        const s = JSON.parse(readFileSync(join(epDir, f), "utf8")) as {
+        // skip the atomic writes' temp files: renamed away between readdir and open
+        if (before.has(f) || !f.endsWith(".json") || f.startsWith(".")) continue;
+        let text: string;
+        try {
+          text = readFileSync(join(epDir, f), "utf8");
+        } catch {
+          continue; // removed since the listing
+        }
+        const s = JSON.parse(text) as {
           attachments: { done: number; plugins: unknown[]; result?: { interfaces: { name: string; sandbox?: string }[]; ips: { address: string }[] } }[];
         };
         const a = s.attachments[0];
@@ -280,7 +287,8 @@ describe("engine networking", () => {
     const target = runD(["--name", `${tag}-target`, "--network", NET, "busybox", ...serve(7003, "shared")]);
     const pid = inspect(target, "{{.State.Pid}}");
     const want = spawnSync("readlink", [`/proc/${pid}/ns/net`], { encoding: "utf8" }).stdout.trim();
-    const joined = runRm(["--network", `container:${tag}-target`, "busybox", "sh", "-c", "readlink /proc/self/ns/net; nc -w 2 127.0.0.1 7003"], { dns: false });
+    // the target runs, but its server may not listen yet: the client retries
+    const joined = runRm(["--network", `container:${tag}-target`, "busybox", "sh", "-c", "readlink /proc/self/ns/net; for i in 1 2 3 4 5 6 7 8 9 10; do nc -w 2 127.0.0.1 7003 && break; sleep 0.2; done"], { dns: false });
     assert.equal(joined.code, 0, joined.stderr);
     assert.equal(joined.stdout, `${want}\nshared\n`);
     const bad = e.berth(["run", "--rm", "--network", "container:nosuchcontainer", "busybox", "true"]);
