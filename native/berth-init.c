@@ -433,6 +433,16 @@ static void __attribute__((noreturn)) run_monitor(const struct step *s) {
 /* ---- the step interpreter ------------------------------------------------------------- */
 
 
+/* Wait for TypeScript's one byte on fd, then close it; EOF (TypeScript gave up or died) fails. */
+static void await_byte(int fd, const char *why) {
+  char c;
+  ssize_t n;
+  do n = read(fd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) fail(ECANCELED, why, 1);
+  close(fd);
+}
+
 static int check_args(const struct step *s) {
   static const char *const shapes[OP_MAX] = {
       [OP_WRITE_FILE] = "ss", [OP_SETNS] = "si", [OP_CLONE] = "iii", [OP_WRITE_CHILD_FILE] = "ss",
@@ -822,28 +832,16 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
     }
     break;
   }
-  case OP_HOOK_SYNC: {
+  case OP_HOOK_SYNC:
     /* TypeScript runs the createRuntime/createContainer hooks now; one byte means go on */
     report(REPORT_HOOKS, 0, (int)getpid(), NULL);
-    char c;
-    ssize_t n;
-    do n = read((int)I(0), &c, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) fail(ECANCELED, "hooks failed", 1);
-    close((int)I(0));
+    await_byte((int)I(0), "hooks failed");
     break;
-  }
-  case OP_WAIT_GO: {
+  case OP_WAIT_GO:
     /* TypeScript made the cgroup while this process set up its namespaces: one byte means it is
        there; EOF means create failed (or died) and this container goes no further */
-    char c;
-    ssize_t n;
-    do n = read((int)I(0), &c, 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) fail(ECANCELED, "the cgroup was not made", 1);
-    close((int)I(0));
+    await_byte((int)I(0), "the cgroup was not made");
     break;
-  }
   case OP_DUP2:
     CHECK(dup2((int)I(0), (int)I(1)), "dup2");
     break;
