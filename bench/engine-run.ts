@@ -1,10 +1,11 @@
 // `berth run --rm --network none busybox true` against `runc run` of a prepared bundle,
-// `podman run --rm --network=none` and `docker run --rm --network none` (when a daemon
-// answers), interleaved; then the resident memory of an idle container's monitor against
-// podman's conmon. Usage: sh scripts/build.sh && scripts/bun bench/engine-run.ts [rounds]
+// `podman run --rm --network=none` and `docker run --rm --network none` (the daemon that answers,
+// else a private dockerd started for the run; --no-dockerd: not), interleaved; then the resident
+// memory of an idle container's monitor against podman's conmon.
+// Usage: sh scripts/build.sh && scripts/bun bench/engine-run.ts [rounds] [--no-dockerd]
 // BERTH_BASELINE=/path/to/bin/berth adds another berth build (e.g. an older commit's, built in a
 // git worktree) as a contender, for a before/after under the same load.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -81,9 +82,41 @@ if (have("podman")) {
     console.log(`(podman left out: ${(e as Error).message.split("\n")[0]})`);
   }
 }
-if (have("docker") && spawnSync("docker", ["info"], { stdio: "ignore" }).status === 0) {
-  contenders.push({ name: "docker run --rm", run: () => sh("docker", ["run", "--rm", "--network", "none", "busybox", "true"]) });
-} else console.log("(docker left out: no docker daemon answers here)");
+// docker: the daemon that answers, else a private Debian dockerd started here (own data root and
+// socket, no bridge or iptables, cgroupfs, its default runc), stopped and removed at the end
+let dockerd: { pid: number; dir: string } | undefined;
+const dockerEnv: NodeJS.ProcessEnv = { ...process.env };
+if (have("docker") && spawnSync("docker", ["info"], { stdio: "ignore" }).status !== 0 && !process.argv.includes("--no-dockerd")) {
+  const dockerdBin = ["/usr/sbin/dockerd", "/usr/bin/dockerd"].find((p) => spawnSync("test", ["-x", p]).status === 0);
+  if (dockerdBin) {
+    const dir = join(work, "docker");
+    mkdirSync(dir, { recursive: true });
+    const conf = {
+      bridge: "none", iptables: false, "ip-masq": false, "ip-forward": false, "exec-opts": ["native.cgroupdriver=cgroupfs"],
+      "data-root": join(dir, "data"), "exec-root": join(dir, "exec"), pidfile: join(dir, "docker.pid"),
+      hosts: [`unix://${dir}/docker.sock`], "containerd-namespace": "berth-bench", "log-level": "warn",
+    };
+    writeFileSync(join(dir, "daemon.json"), JSON.stringify(conf));
+    const child = spawn(dockerdBin, ["--config-file", join(dir, "daemon.json")], { stdio: ["ignore", "ignore", "ignore"], detached: true });
+    dockerd = { pid: child.pid ?? 0, dir };
+    dockerEnv.DOCKER_HOST = `unix://${dir}/docker.sock`;
+    for (let i = 0; i < 100 && spawnSync("docker", ["version"], { env: dockerEnv, stdio: "ignore" }).status !== 0; i++) spawnSync("sleep", ["0.2"]);
+  }
+}
+if (have("docker") && spawnSync("docker", ["info"], { env: dockerEnv, stdio: "ignore" }).status === 0) {
+  try {
+    run("docker", ["load", "-i", saved], dockerEnv);
+    contenders.push({
+      name: "docker run --rm",
+      run: () => {
+        const r = spawnSync("docker", ["run", "--rm", "--network", "none", "busybox", "true"], { env: dockerEnv, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+        if (r.status !== 0) throw new Error(`docker run: ${r.stderr}`);
+      },
+    });
+  } catch (e) {
+    console.log(`(docker left out: ${(e as Error).message.split("\n")[0]})`);
+  }
+} else console.log("(docker left out: no docker daemon answers here and none could be started)");
 
 try {
   settleBinaries([berth, join(repo, "bin/berth-init"), ...(baseline ? [baseline] : []), "runc", "podman", "conmon", "/usr/libexec/podman/conmon"]);
@@ -115,6 +148,25 @@ try {
     console.log(`idle monitor RSS (KiB): podman conmon median ${median(conmonRss)} (${conmonRss.join(", ")})`);
   }
 } finally {
+  if (dockerd) {
+    spawnSync("sh", ["-c", 'docker ps -aq | xargs -r docker rm -f'], { env: dockerEnv, stdio: "ignore" });
+    try {
+      process.kill(dockerd.pid, "SIGTERM");
+    } catch {
+      /* gone */
+    }
+    for (let i = 0; i < 50; i++) {
+      try {
+        process.kill(dockerd.pid, 0);
+      } catch {
+        break;
+      }
+      spawnSync("sleep", ["0.2"]);
+    }
+    // what the daemon left mounted under its own directories
+    const mounts = readFileSync("/proc/self/mountinfo", "utf8").split("\n").map((l) => l.split(" ")[4] ?? "").filter((m) => m.startsWith(dockerd!.dir));
+    for (const m of mounts.sort().reverse()) spawnSync("umount", ["-l", m], { stdio: "ignore" });
+  }
   if (podmanEnv) spawnSync("podman", ["--root", join(work, "podman/root"), "--runroot", join(work, "podman/run"), "--storage-driver", "overlay", "system", "reset", "-f"], { env: podmanEnv, stdio: "ignore" });
   spawnSync("umount", ["-R", join(work, "podman/root")], { stdio: "ignore" });
   rmSync(work, { recursive: true, force: true });
