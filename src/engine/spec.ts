@@ -3,7 +3,7 @@
 // in the container's directory, /dev/shm, resource limits). Merging follows Docker: an
 // --entrypoint drops the image's Cmd; -e overrides the image's Env by key.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { hostname as hostHostname } from "node:os";
+import { hostName } from "../sys/host.ts";
 import { join } from "node:path";
 import type { ContainerConfig } from "../image/index.ts";
 import { CAPABILITIES } from "../runtime/linux.ts";
@@ -86,7 +86,7 @@ export function resolveConfig(o: ContainerOptions, img: ContainerConfig, layersT
   if (o.cmd.length) cmd = [...o.cmd];
   const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
   if (!argv.length) throw new Error("no command specified");
-  const hostname = o.hostname ?? (o.network === "host" ? hostHostname() : id.slice(0, 12));
+  const hostname = o.hostname ?? (o.network === "host" ? hostName() : id.slice(0, 12));
   const userSpec = o.user ?? img.User ?? "";
   const u = resolveUser(userSpec, layersTopFirst);
   let env = mergeEnv([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`, ...(o.tty ? ["TERM=xterm"] : [])], img.Env ?? []);

@@ -1,6 +1,7 @@
 // Which cgroup layout the host has: legacy (v1 only), hybrid (v1 controllers + a cgroup2
 // mount, usually at /sys/fs/cgroup/unified), or unified (v2 only). Read from mountinfo once.
 import { readFileSync } from "node:fs";
+import { kernelRelease } from "../../sys/host.ts";
 
 export type CgroupMode = "legacy" | "hybrid" | "unified";
 
@@ -53,16 +54,10 @@ let cloneInto: boolean | undefined;
 /** Whether this kernel clones into a cgroup (clone3 CLONE_INTO_CGROUP, Linux 5.7). */
 export function kernelClonesIntoCgroup(release?: string): boolean {
   if (release === undefined && cloneInto !== undefined) return cloneInto;
-  const m = /^(\d+)\.(\d+)/.exec(release ?? readOsRelease());
+  const m = /^(\d+)\.(\d+)/.exec(release ?? kernelRelease());
   const yes = !!m && (Number(m[1]) > 5 || (Number(m[1]) === 5 && Number(m[2]) >= 7));
   if (release === undefined) cloneInto = yes;
   return yes;
 }
 
-function readOsRelease(): string {
-  try {
-    return readFileSync("/proc/sys/kernel/osrelease", "utf8");
-  } catch {
-    return "";
-  }
-}
+

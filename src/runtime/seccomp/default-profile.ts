@@ -2,7 +2,7 @@
 // moby's setupSeccomp() does it: architectures from the archMap entry of the native
 // arch, and each rule kept or dropped by its includes/excludes (native arch, capability
 // set, running kernel version).
-import { release } from "node:os";
+import { kernelRelease } from "../../sys/host.ts";
 import type { Seccomp, SeccompSyscall } from "../spec.ts";
 import { MOBY_ARCH_MAP, MOBY_DEFAULT_ACTION, MOBY_DEFAULT_ERRNO_RET, MOBY_RULES, type MobyFilter } from "./default-profile-data.ts";
 
@@ -22,7 +22,7 @@ const NATIVE_TO_SCMP: Record<string, string> = {
 /** `caps` is the container's bounding set (moby checks Capabilities.Bounding). */
 export function dockerDefaultProfile(caps: string[], opts: DockerProfileOptions = {}): Seccomp {
   const arch = opts.arch ?? "amd64";
-  const kernel = parseKernel(opts.kernel ?? release());
+  const kernel = parseKernel(opts.kernel ?? kernelRelease());
   const capSet = new Set(caps);
 
   const scmp = NATIVE_TO_SCMP[arch];
