@@ -54,7 +54,7 @@ export interface HelperStdio {
   goFd?: number;
 }
 
-/** Start the helper before the plan is ready: exec'ing it overlaps with the cgroup set-up. */
+/** Start the helper before the plan is ready: exec'ing it overlaps with the plan's compilation. */
 export function startHelper(io: HelperStdio = {}): HelperRun {
   const { planFd, syncFd } = helperFds(io.preserveFds);
   const stdio: StdioSlot[] = [io.stdin ?? "inherit", io.stdout ?? "inherit", io.stderr ?? "inherit"];

@@ -28,15 +28,16 @@ type Symbols = ReturnType<typeof import("bun:ffi").dlopen<{ [K in Name]: ReturnT
 
 let ffiModule: Ffi | undefined;
 const ffi = (): Ffi => (ffiModule ??= require("bun:ffi") as Ffi);
-const bound = new Map<Name, unknown>();
+// the libraries are kept, not only their functions: a collected one would free its trampolines
+const bound = new Map<Name, { symbols: Record<string, unknown> }>();
 function sym<K extends Name>(name: K): Symbols[K] {
-  let f = bound.get(name) as Symbols[K] | undefined;
-  if (!f) {
+  let lib = bound.get(name);
+  if (!lib) {
     const { dlopen, FFIType } = ffi();
-    f = dlopen("libc.so.6", { [name]: SIGNATURES[name](FFIType) }).symbols[name] as Symbols[K];
-    bound.set(name, f);
+    lib = dlopen("libc.so.6", { [name]: SIGNATURES[name](FFIType) }) as { symbols: Record<string, unknown> };
+    bound.set(name, lib);
   }
-  return f;
+  return lib.symbols[name] as Symbols[K];
 }
 const ptr = (b: NodeJS.TypedArray): Pointer => ffi().ptr(b);
 const E = (): Record<string, number> => (require("node:os") as typeof import("node:os")).constants.errno as Record<string, number>;
