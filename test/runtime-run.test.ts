@@ -3,7 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { bundle, cleanup, cleanupRootfs, rt, runIn, runtimeRoot, RUNTIME } from "./fixtures/bundle.ts";
 import { cgroupMounts } from "../src/runtime/cgroups/detect.ts";
 import { helperPath } from "../src/sys/paths.ts";
@@ -336,6 +336,46 @@ describe("lifecycle", () => {
       assert.equal(r.code, 1);
       assert.match(r.stderr, /join network namespace \/run\/no-such-netns: ENOENT/, `run ${i}: ${r.stderr}`);
       assert.ok(!existsSync(`${root}/bad-ns-${i}`));
+    }
+  });
+
+  it("create killed with SIGKILL at any point: delete -f cleans what it left, and no init lives on", async () => {
+    // Killed before its go byte, create leaves a child that is in no cgroup and in no state
+    // file: only EOF on the go pipe makes it exit. Killed later, delete -f finds it by its cgroup.
+    const killRoot = runtimeRoot();
+    const b = bundle(["true"]);
+    const holdsRoot = (pid: string): boolean => {
+      try {
+        if (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z")) return false;
+        return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(killRoot);
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    };
+    try {
+      for (let i = 0; i < 30; i++) {
+        const child = spawn(RUNTIME, ["--root", killRoot, "create", "--bundle", b.dir, `k${i}`], { stdio: "ignore" });
+        const exited = new Promise((r) => child.once("exit", r));
+        await new Promise((r) => setTimeout(r, 3 + ((i * 7) % 18)));
+        child.kill("SIGKILL");
+        await exited;
+      }
+      for (const id of existsSync(killRoot) ? readdirSync(killRoot) : []) assert.equal(rt(killRoot, ["delete", "--force", id]).code, 0, id);
+      let left: string[] = [];
+      for (let t = 0; t < 40; t++) {
+        left = readdirSync("/proc").filter((p) => /^\d+$/.test(p) && holdsRoot(p));
+        if (!left.length) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(left, [], "processes still holding files of the killed creates");
+    } finally {
+      cleanup(killRoot);
     }
   });
 
