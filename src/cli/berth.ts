@@ -3,6 +3,7 @@
 // loaded on demand so that start-up stays small.
 import { UsageError } from "./flags.ts";
 import { writeStdout, writeStderr } from "../sys/io.ts";
+import { restartWithoutFtl } from "../sys/jit.ts";
 
 export type Command = (args: string[]) => Promise<number>;
 type Loader = () => Promise<{ default: Command }>;
@@ -130,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
     writeStderr(`berth: '${name}' is not a berth command.\nSee 'berth --help'\n`);
     return 125;
   }
+  // a pull runs with JSC's FTL tier off, re-executed before anything loads (sys/jit.ts says why)
+  if (name === "pull" || name === "image pull") restartWithoutFtl();
   const mod = await loader();
   return mod.default(rest);
 }
