@@ -31,5 +31,9 @@ export function restartWithoutFtl(): void {
   const execve = (process as { execve?: (file: string, args: string[], env: Record<string, string | undefined>) => never }).execve;
   if (typeof Bun === "undefined" || !execve) return;
   const e = ftlOffExec(process.argv, process.execPath, process.env);
-  if (e) execve(e.file, e.args, e.env);
+  try {
+    if (e) execve(e.file, e.args, e.env);
+  } catch {
+    // not re-executable (the binary replaced or gone): the pull runs with FTL on
+  }
 }
