@@ -23,8 +23,8 @@ export function ftlOffExec(argv: string[], execPath: string, env: Record<string,
  * Re-execute this command with JavaScriptCore's top tier (FTL) off, once, before it starts its
  * work. For a command that runs its hot loops for well under a second (a pull: inflate, tar
  * parsing, unpacking on two threads), FTL's compilations cost more CPU than their code gives
- * back: pulls measured 0.529 → 0.507 s with it off (bench/RESULTS.md). JSC reads the option only
- * at start-up, hence the exec (~4 ms). Nothing happens when the variable is set already (by the
+ * back: 0.545 → 0.513 s per pull here, the exec included (bench/RESULTS.md). JSC reads the option
+ * only at start-up, hence the exec (~4 ms). Nothing happens when the variable is set already (by the
  * user, or by the first exec), or off Bun.
  */
 export function restartWithoutFtl(): void {

@@ -59,5 +59,3 @@ export function kernelClonesIntoCgroup(release?: string): boolean {
   if (release === undefined) cloneInto = yes;
   return yes;
 }
-
-
