@@ -5,7 +5,7 @@ import { prepare, specFor } from "../../engine/ops/create.ts";
 import { attachSocket, berthBinary, bundleDir, containerDir, exitFile, rootfsDir, seccompCacheDir } from "../../engine/paths.ts";
 import { EXIT_COMMAND, HEALTH_COMMAND } from "../../engine/ops/start.ts";
 import { existsSync, statSync } from "node:fs";
-import { managerFor } from "../../runtime/ops/common.ts";
+import { managerFor, rootless } from "../../runtime/ops/common.ts";
 import { cgroupMountSources, cloneIntoCgroupDir } from "../../runtime/ops/plan-context.ts";
 import { compilePlan } from "../../runtime/plan/compile.ts";
 import { formatPlan } from "../../runtime/plan/format.ts";
@@ -30,7 +30,7 @@ export async function dryRun(o: ContainerOptions): Promise<number> {
     cloneIntoCgroup: cloneIntoCgroupDir(cg, spec.linux?.namespaces),
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
-    cgroupGate: process.getuid?.() === 0,
+    cgroupGate: !rootless(),
     mode: "monitor",
     execFifo: join(dir, "exec.fifo"),
     isDirectory: (p) => !p.startsWith(dir) && existsSync(p) && statSync(p).isDirectory(),

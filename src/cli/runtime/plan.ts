@@ -18,7 +18,7 @@ export default async function plan(ctx: RuntimeCtx): Promise<number> {
   const id = p.args[1] ?? "plan";
   const { spec, bundle: dir, rootfs } = loadBundle(bundle);
   const cg = cgroupManager({ cgroupsPath: spec.linux?.cgroupsPath || undefined, id });
-  const compiled = planFor(spec, dir, rootfs, cg, { id, cgroupGate: process.getuid?.() === 0, consoleSocket: str(p, "console-socket"), noPivot: bool(p, "no-pivot"), foreground: bool(p, "foreground") }, bool(p, "foreground") ? undefined : `${ctx.store.dir(id)}/exec.fifo`);
+  const compiled = planFor(spec, dir, rootfs, cg, { id, consoleSocket: str(p, "console-socket"), noPivot: bool(p, "no-pivot"), foreground: bool(p, "foreground") }, bool(p, "foreground") ? undefined : `${ctx.store.dir(id)}/exec.fifo`);
   const writes = cg.plannedWrites(spec.linux?.resources ?? {});
   if (bool(p, "json")) {
     writeStdout(`${JSON.stringify({ cgroup: { version: cg.version, paths: cg.paths(), writes }, steps: planToJSON(compiled) }, null, 2)}\n`);

@@ -63,7 +63,7 @@ export function planFor(
   bundle: string,
   rootfs: string,
   cg: CgroupManager,
-  o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean; cgroupGate?: boolean; isDirectory?: (p: string) => boolean },
+  o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean; isDirectory?: (p: string) => boolean },
   fifo?: string,
 ): Plan {
   const into = cloneIntoCgroupDir(cg, spec.linux?.namespaces);
@@ -74,7 +74,8 @@ export function planFor(
     cloneIntoCgroup: into,
     cgroupVersion: cg.version,
     cgroupMounts: cgroupMountSources(cg),
-    cgroupGate: o.cgroupGate,
+    // as root create sends the plan before the cgroup exists (see createContainer)
+    cgroupGate: !rootless(),
     mode: o.monitor ? "monitor" : o.foreground ? "foreground" : "detached",
     monitor: o.monitor,
     rootfsMount: o.rootfsMount,
@@ -158,7 +159,7 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     // start hooks need a start phase, so a foreground run with hooks waits on the fifo too
     const fifo = !o.foreground || needsStart(spec) ? store.fifo(o.id) : undefined;
     if (gate) {
-      const plan = planFor(spec, bundle, rootfs, cg, { ...o, seccomp, hookSync, cgroupGate: true }, fifo);
+      const plan = planFor(spec, bundle, rootfs, cg, { ...o, seccomp, hookSync }, fifo);
       helper.send(plan);
       trace(`create: plan sent (${plan.steps.length} steps)`);
       cg.create();
