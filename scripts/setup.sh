@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-PKGS="$(command -v npm >/dev/null 2>&1 || echo nodejs npm) build-essential libc6-dev python3 busybox-static runc containerd docker-registry containernetworking-plugins iptables uidmap iproute2 ca-certificates"
+PKGS="$(command -v npm >/dev/null 2>&1 || echo nodejs npm) build-essential libc6-dev python3 libdeflate0 busybox-static runc containerd docker-registry containernetworking-plugins iptables uidmap iproute2 ca-certificates"
 missing=""
 for p in $PKGS; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -11,6 +11,7 @@ import { buildTar } from "../src/image/layer/tar.ts";
 import { applyBlob, decodeBlob, fitsInMemory, mapFile, sha256Hex } from "../src/image/layer/apply.ts";
 import { UnpackPool } from "../src/image/layer/offload.ts";
 import { DigestMismatchError } from "../src/image/store/content.ts";
+import { gunzipExact, haveLibdeflate } from "../src/sys/libdeflate.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "berth-blob-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -47,6 +48,28 @@ describe("whole-blob unpack", () => {
       assert.equal(a.diffId, diffId);
       check(dir);
     }
+  });
+
+  it("inflates gzip with the system's libdeflate into a buffer of the trailer's size, and declines what it cannot do alone", () => {
+    // setup.sh installs libdeflate0: without it, the fast path this test is about would be skipped
+    assert.ok(haveLibdeflate(), "libdeflate.so.0 missing");
+    const gz = gzipSync(tar);
+    const out = gunzipExact(gz, tar.length);
+    assert.ok(out && Buffer.from(out).equals(Buffer.from(tar)));
+    assert.equal(gunzipExact(gzipSync(new Uint8Array(0)), 0)?.length, 0);
+    const half = tar.length >> 1;
+    const multi = Buffer.concat([gzipSync(tar.subarray(0, half)), gzipSync(tar.subarray(half))]);
+    // multi-member (first member shorter than the input), a size other than the output's, corrupt data
+    assert.equal(gunzipExact(multi, tar.length - half), undefined);
+    assert.equal(gunzipExact(multi, tar.length), undefined);
+    assert.equal(gunzipExact(gz, tar.length - 1), undefined);
+    assert.equal(gunzipExact(gz, tar.length + 1), undefined);
+    const bad = Buffer.from(gz);
+    bad[bad.length >> 1] ^= 0xff;
+    assert.equal(gunzipExact(bad, tar.length), undefined);
+    assert.equal(gunzipExact(gz.subarray(0, gz.length - 100), tar.length), undefined);
+    // ...and decodeBlob names corrupt data through node:zlib's error
+    assert.throws(() => decodeBlob(bad, "gzip", diffId, "t"), /incorrect|invalid|unexpected|check|corrupt/i);
   });
 
   it("maps a downloaded blob's file (an empty one too) and unpacks from the map", async () => {

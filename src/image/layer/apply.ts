@@ -22,6 +22,7 @@ import { LayerUnpacker, type UnpackOptions } from "./unpack.ts";
 import { trace } from "../trace.ts";
 import { DigestMismatchError } from "../store/content.ts";
 import { readFileSync, statSync } from "node:fs";
+import { gunzipExact, haveLibdeflate } from "../../sys/libdeflate.ts";
 
 export interface AppliedLayer {
   diffId: string;
@@ -120,9 +121,11 @@ export function fitsInMemory(size: number, compression: Compression, head?: Uint
 }
 
 /**
- * Decompress a whole blob; checks the result against `diffId`. Bun.gunzipSync (libdeflate)
- * reads only the first gzip member, so when its output doesn't hash to the diff ID (multi-member
- * gzip), node:zlib gets a second try; only that result's mismatch is an error.
+ * Decompress a whole blob; checks the result against `diffId`. gzip goes to libdeflate in one
+ * call, into a buffer of the size its trailer announces (the system's libdeflate, else
+ * Bun.gunzipSync's); both read only the first member, so when that output doesn't hash to the
+ * diff ID (a multi-member gzip, or corrupt data), node:zlib gets a second try, and only that
+ * result's failure or mismatch is an error.
  */
 export function decodeBlob(blob: Uint8Array, compression: Compression, diffId: string, what: string): Uint8Array {
   const check = (tar: Uint8Array) => sha256Hex(tar) === diffId;
@@ -132,12 +135,14 @@ export function decodeBlob(blob: Uint8Array, compression: Compression, diffId: s
   }
   if (compression === "gzip") {
     let fast: Uint8Array | undefined;
-    try {
-      fast = Bun.gunzipSync(blob as Uint8Array<ArrayBuffer>);
-      trace(`${what}: inflated`);
-    } catch {
-      // corrupt, or something libdeflate doesn't take: node:zlib decides below
-    }
+    if (haveLibdeflate()) fast = gunzipExact(blob, gzipISize(blob));
+    else
+      try {
+        fast = Bun.gunzipSync(blob as Uint8Array<ArrayBuffer>);
+      } catch {
+        // corrupt, or something libdeflate doesn't take: node:zlib decides below
+      }
+    trace(`${what}: inflated`);
     if (fast && fast.length % 2 ** 32 === gzipISize(blob) && check(fast)) return fast;
     const slow = zlib.gunzipSync(blob);
     if (!check(slow)) throw new DigestMismatchError(diffId, sha256Hex(slow), `${what} diff ID`);
