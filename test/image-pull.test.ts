@@ -121,6 +121,66 @@ describe("image pull", () => {
     assert.ok(!existsSync(join(root, "ingest", layerDigest.slice(7))), "corrupt partial download kept");
   });
 
+  // The config is fetched while the layers download: its failures must still be what the pull reports.
+  it("stops the layers and reports the config when the config is wrong (bytes, layer count, diff ID)", async () => {
+    await reset();
+    const base = buildImage([buildTar([{ name: "f", type: "file", data: "y".repeat(300000) }])], { created: "2024-05-06T00:00:00Z" });
+    /** base's layers with another config */
+    const withConfig = (cfg: Record<string, unknown>) => {
+      const config = new TextEncoder().encode(JSON.stringify(cfg));
+      const configDigest = sha256(config);
+      const m = JSON.parse(new TextDecoder().decode(base.manifest));
+      m.config = { ...m.config, digest: configDigest, size: config.length };
+      const manifest = new TextEncoder().encode(JSON.stringify(m));
+      const blobs = new Map([...base.blobs].filter(([d]) => d !== base.configDigest));
+      blobs.set(configDigest, config);
+      return { manifest, mediaType: base.mediaType, blobs, configDigest };
+    };
+    const cfg = JSON.parse(new TextDecoder().decode(base.config));
+    const layerDiff = cfg.rootfs.diff_ids[0];
+    const cases: [string, ReturnType<typeof withConfig>, RegExp][] = [
+      ["count", withConfig({ ...cfg, rootfs: { type: "layers", diff_ids: [layerDiff, layerDiff] } }), /config lists 2 layers, manifest 1/],
+      ["diffid", withConfig({ ...cfg, rootfs: { type: "layers", diff_ids: ["sha256:../../../etc"] } }), /invalid layer diff ID "sha256:..\/..\/..\/etc"/],
+    ];
+    // a config whose bytes don't match its digest
+    const tampered = withConfig({ ...cfg, created: "2024-05-07T00:00:00Z" });
+    cases.push(["bytes", tampered, new RegExp(tampered.configDigest)]);
+    for (const [name, i, re] of cases) {
+      await pushImageParts(reg.host, `test/badcfg-${name}`, "latest", i);
+      if (name === "bytes") {
+        const p = reg.blobDataPath(i.configDigest);
+        const b = readFileSync(p);
+        b[b.length - 3] ^= 0x01;
+        writeFileSync(p, b);
+      }
+      await assert.rejects(img.pullImage(`${reg.host}/test/badcfg-${name}`, { retries: 0 }), re, name);
+      const layers = existsSync(join(root, "layers/sha256")) ? readdirSync(join(root, "layers/sha256")) : [];
+      const tmp = existsSync(join(root, "layers/tmp")) ? readdirSync(join(root, "layers/tmp")) : [];
+      assert.deepEqual({ images: img.listImages().length, layers, tmp }, { images: 0, layers: [], tmp: [] }, name);
+      // a verified config may stay (as before the layers started early); a corrupt one may not
+      if (name === "bytes") assert.ok(!existsSync(join(root, "blobs/sha256", i.configDigest.slice(7))), "corrupt config stored");
+    }
+  });
+
+  it("stores, without unpacking it again, a blob downloaded before the config said its layer is there", async () => {
+    await reset();
+    const tar = buildTar([{ name: "shared", type: "file", data: "z".repeat(200000) }]);
+    const gz = buildImage([tar], { created: "2024-05-08T00:00:00Z" });
+    const plain = buildImage([tar], { compression: "none", created: "2024-05-09T00:00:00Z" });
+    await pushImageParts(reg.host, "test/shared-gz", "latest", gz);
+    await pushImageParts(reg.host, "test/shared-plain", "latest", plain);
+    const a = await img.pullImage(`${reg.host}/test/shared-gz`);
+    const dirA = img.layerDirs(a.id)[0]!;
+    const ino = lstatSync(dirA).ino;
+    const b = await img.pullImage(`${reg.host}/test/shared-plain`);
+    assert.equal(img.layerDirs(b.id)[0], dirA);
+    assert.equal(lstatSync(dirA).ino, ino);
+    assert.equal(readFileSync(join(dirA, "shared"), "utf8").length, 200000);
+    const plainLayer = [...plain.blobs.keys()].find((d) => d !== plain.configDigest)!;
+    assert.equal(sha256(readFileSync(join(root, "blobs/sha256", plainLayer.slice(7)))), plainLayer);
+    assert.deepEqual(readdirSync(join(root, "layers/tmp")), []);
+  });
+
   it("refuses a layer with a '..' entry", async () => {
     await reset();
     const evil = buildImage([buildTar([{ name: "ok", type: "file", data: "fine" }, { name: "a/../../escape", type: "file", data: "bad" }])], { created: "2024-06-06T00:00:00Z" });

@@ -20,7 +20,7 @@ import {
   type ImageManifest,
   type Platform,
 } from "./manifest.ts";
-import { normalizeReference, refString, repoName, type Reference } from "./reference.ts";
+import { isDigest, normalizeReference, refString, repoName, type Reference } from "./reference.ts";
 import { RegistryClient, RegistryError, type ClientOptions } from "./registry/client.ts";
 import { blobPath, DigestMismatchError, hasBlob, Ingest, ingestLockPath, writeBlob } from "./store/content.ts";
 import { setTag, updateDb, type ImageRecord, type LayerRef } from "./store/images.ts";
@@ -215,7 +215,7 @@ async function* blobSource(
 async function fetchLayer(
   cx: LayerContext,
   desc: Descriptor,
-  diffId: string,
+  diffIdOf: () => Promise<string>,
   emit: (s: LayerStatus, cur?: number) => void,
 ): Promise<AppliedLayer | undefined> {
   let reported = false;
@@ -224,7 +224,7 @@ async function fetchLayer(
     reported = true;
   };
   try {
-    return await fetchLayerLocked(cx, desc, diffId, emit, downloaded);
+    return await fetchLayerLocked(cx, desc, diffIdOf, emit, downloaded);
   } finally {
     downloaded();
   }
@@ -233,28 +233,30 @@ async function fetchLayer(
 async function fetchLayerLocked(
   cx: LayerContext,
   desc: Descriptor,
-  diffId: string,
+  diffIdOf: () => Promise<string>,
   emit: (s: LayerStatus, cur?: number) => void,
   downloaded: () => void,
 ): Promise<AppliedLayer | undefined> {
   const { client, repo, unpacker, signal } = cx;
-  const needBlob = !hasBlob(desc.digest);
-  const needLayer = !hasLayer(diffId);
-  if (!needBlob && !needLayer) {
+  if (hasBlob(desc.digest) && hasLayer(await diffIdOf())) {
     emit("exists");
     return undefined;
   }
   return withLock(ingestLockPath(desc.digest), async () => {
     const compression = layerCompression(desc.mediaType);
     const blobThere = hasBlob(desc.digest);
-    const layerThere = hasLayer(diffId);
+    // A missing blob that fits in memory starts downloading before the image config (where its
+    // layer's diff ID is) has arrived: it is needed whatever the diff ID. The rest wait for it.
+    const early = !blobThere && fitsInMemory(desc.size, compression);
+    let diffId = early ? undefined : await diffIdOf();
+    const layerThere = diffId !== undefined && hasLayer(diffId);
     if (blobThere && layerThere) {
       emit("exists");
       return undefined;
     }
     // Layers to unpack whose blob fits in memory are downloaded whole, then verified and unpacked
     // on the first free thread (this one or a worker); others stream through decompression.
-    const inMemory = !layerThere && fitsInMemory(desc.size, compression);
+    const inMemory = early || (!layerThere && fitsInMemory(desc.size, compression));
     let src: AsyncIterable<Uint8Array>;
     let ing: Ingest | undefined;
     if (blobThere) {
@@ -266,7 +268,7 @@ async function fetchLayerLocked(
       emit("downloading", ing.written);
       src = blobSource(client, repo, desc, ing, (n) => emit("downloading", n), true, signal);
     }
-    const tmp = layerThere ? undefined : newLayerTemp();
+    let tmp = layerThere ? undefined : newLayerTemp();
     trace(`layer ${desc.digest.slice(7, 19)}: start (${desc.size} bytes)`);
     /** the blob's digest was checked (in memory) before anything was unpacked */
     let verified = false;
@@ -296,7 +298,6 @@ async function fetchLayerLocked(
           if (blob.length !== desc.size) throw new DigestMismatchError(desc.digest, `(${blob.length} bytes on disk, the manifest says ${desc.size})`);
         } finally {
           cx.downloads.give(1);
-          downloaded();
         }
         // a blob from the store is hashed again by the lane; a download was hashed on the way
         const blobVerified = !!ing;
@@ -304,7 +305,20 @@ async function fetchLayerLocked(
           const actual = ing.currentDigest();
           if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual);
         }
-        if (compression !== "gzip" || fitsInMemory(blob.length, compression, blob.subarray(blob.length - 4))) {
+        diffId ??= await diffIdOf();
+        // Only now, with nothing left to wait for: this releases the main thread's lane once every
+        // layer got here, and the queueing below must happen before that lane picks (the biggest
+        // waiting layer first). An await in between let it take a smaller one (bench/RESULTS.md).
+        downloaded();
+        if (hasLayer(diffId)) {
+          // downloaded before the config said this layer is unpacked already
+          rmSync(tmp, { recursive: true, force: true });
+          tmp = undefined;
+          if (!blobVerified) {
+            const actual = sha256Hex(blob);
+            if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual);
+          }
+        } else if (compression !== "gzip" || fitsInMemory(blob.length, compression, blob.subarray(blob.length - 4))) {
           applied = await unpacker.applyBlob(blob, compression, tmp, { digest: desc.digest, diffId, blobVerified, file }, { signal, priority: desc.size });
         } else {
           // inflates to more than we want in memory: stream it
@@ -333,6 +347,7 @@ async function fetchLayerLocked(
           cx.downloads.give(1);
         }
       }
+      diffId ??= await diffIdOf();
       if (applied && applied.diffId !== diffId) throw new DigestMismatchError(diffId, applied.diffId, `layer ${desc.digest} diff ID`);
       trace(`layer ${desc.digest.slice(7, 19)}: unpacked`);
       if (ing) ing.commit(desc.size, verified ? desc.digest : undefined);
@@ -383,6 +398,18 @@ function workerCount(): number {
   return Math.min(1, availableParallelism() - 1);
 }
 
+/** The image config (from the store, or fetched and stored), checked to list one diff ID per layer. */
+async function loadConfig(client: RegistryClient, repo: string, desc: Descriptor, layers: number): Promise<{ config: ImageConfig; diffIds: string[] }> {
+  const bytes = hasBlob(desc.digest) ? undefined : await client.fetchBlobBytes(repo, desc.digest);
+  if (bytes) writeBlob(bytes, desc.digest);
+  const config = JSON.parse(new TextDecoder().decode(bytes ?? (await import("./store/content.ts")).readBlob(desc.digest))) as ImageConfig;
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (!Array.isArray(diffIds) || diffIds.length !== layers) throw new Error(`image ${desc.digest}: config lists ${Array.isArray(diffIds) ? diffIds.length : 0} layers, manifest ${layers}`);
+  const bad = diffIds.find((d) => !isDigest(d));
+  if (bad !== undefined) throw new Error(`image ${desc.digest}: invalid layer diff ID ${JSON.stringify(bad)} in its config`);
+  return { config, diffIds };
+}
+
 /** Pull an image by reference; returns its record once it is completely stored. */
 export async function pullImage(reference: string, opts: PullOptions = {}): Promise<ImageRecord> {
   trace("pull: start");
@@ -406,20 +433,24 @@ export async function pullImage(reference: string, opts: PullOptions = {}): Prom
   try {
     const configDesc = r.manifest.config;
     lease.add(configDesc.digest, r.manifestDigest, ...(r.index ? [r.index.digest] : []));
-    const configBytes = hasBlob(configDesc.digest) ? undefined : await client.fetchBlobBytes(ref.path, configDesc.digest);
-    if (configBytes) writeBlob(configBytes, configDesc.digest);
-    const config = JSON.parse(new TextDecoder().decode(configBytes ?? (await import("./store/content.ts")).readBlob(configDesc.digest))) as ImageConfig;
-    const diffIds = config.rootfs?.diff_ids ?? [];
-    if (diffIds.length !== r.manifest.layers.length)
-      throw new Error(`image ${configDesc.digest}: config lists ${diffIds.length} layers, manifest ${r.manifest.layers.length}`);
-    trace("pull: manifest and config");
+    // The config (with the layers' diff IDs) is fetched while the layers start downloading; its
+    // failure stops them, and is what the pull reports.
+    const configP = loadConfig(client, ref.path, configDesc, r.manifest.layers.length).then((c) => {
+      lease.add(...c.diffIds);
+      trace("pull: config");
+      return c;
+    });
+    configP.catch(() => ac.abort());
+    // made when awaited: a layer cancelled before it needs its diff ID leaves no rejection unheard
+    const diffIdOf = (i: number) => () => configP.then((c) => c.diffIds[i]!);
+    trace("pull: manifest");
     emit({ type: "resolved", ref: refString(ref), digest: r.index?.digest ?? r.manifestDigest, layers: r.manifest.layers });
-    const layers: LayerRef[] = r.manifest.layers.map((d, i) => ({ digest: d.digest, mediaType: d.mediaType, size: d.size, diffId: diffIds[i]! }));
-    lease.add(...layers.flatMap((l) => [l.digest, l.diffId]));
-    for (const l of layers) emit({ type: "layer", digest: l.digest, status: "waiting", total: l.size });
+    lease.add(...r.manifest.layers.map((d) => d.digest));
+    for (const d of r.manifest.layers) emit({ type: "layer", digest: d.digest, status: "waiting", total: d.size });
     // Every layer's task starts at once; downloads take `concurrency` slots, biggest blob first
     // (the longest unpack should start early), and unpacking takes a free thread.
-    let downloading = layers.length;
+    const descs = r.manifest.layers;
+    let downloading = descs.length;
     let allDownloaded = () => undefined as void;
     unpacker.holdHere(new Promise<void>((r) => (allDownloaded = r)));
     const cx: LayerContext = {
@@ -433,16 +464,29 @@ export async function pullImage(reference: string, opts: PullOptions = {}): Prom
         if (--downloading === 0) allDownloaded();
       },
     };
-    if (layers.length === 0) allDownloaded();
-    const order = layers.map((_, i) => i).sort((a, b) => layers[b]!.size - layers[a]!.size);
-    await pool(order, order.length, ac, async (i) => {
-      const l = layers[i]!;
-      const desc = r.manifest.layers[i]!;
-      const applied = await fetchLayer(cx, desc, l.diffId, (status, current) =>
-        emit({ type: "layer", digest: l.digest, status, total: l.size, ...(current !== undefined ? { current } : {}) }),
-      );
-      if (applied) l.unpackedSize = applied.size;
-    });
+    if (descs.length === 0) allDownloaded();
+    const unpackedSizes: (number | undefined)[] = descs.map(() => undefined);
+    const order = descs.map((_, i) => i).sort((a, b) => descs[b]!.size - descs[a]!.size);
+    try {
+      await pool(order, order.length, ac, async (i) => {
+        const desc = descs[i]!;
+        const applied = await fetchLayer(cx, desc, diffIdOf(i), (status, current) =>
+          emit({ type: "layer", digest: desc.digest, status, total: desc.size, ...(current !== undefined ? { current } : {}) }),
+        );
+        if (applied) unpackedSizes[i] = applied.size;
+      });
+    } catch (e) {
+      await configP; // a failed config is the cause
+      throw e;
+    }
+    const { config, diffIds } = await configP;
+    const layers: LayerRef[] = descs.map((d, i) => ({
+      digest: d.digest,
+      mediaType: d.mediaType,
+      size: d.size,
+      diffId: diffIds[i]!,
+      ...(unpackedSizes[i] !== undefined ? { unpackedSize: unpackedSizes[i] } : {}),
+    }));
     trace("pull: layers done");
     const rec = await commitImage(r, layers, config, emit);
     trace("pull: image recorded");
