@@ -69,6 +69,53 @@ describe("runtime CLI", () => {
     assert.match(rt(root, ["list", "-q"]).stdout, /^upd-1$/m);
   });
 
+  // start's common case reads the exec fifo without node:fs (ops/start-quick.ts); everything
+  // else must still come out of the full start, and nothing may hang.
+  it("start: releases a created container (quick path), refuses a started or dead one, runs poststart hooks", () => {
+    const b = bundle(["true"]);
+    const env = process.env.BERTH_TRACE;
+    try {
+      for (let i = 0; i < 10; i++) {
+        // /bin/true exits at once, maybe before its byte is seen: start must still succeed
+        const id = `st-q${i}`;
+        assert.equal(rt(root, ["create", "--bundle", b.dir, id]).code, 0);
+        process.env.BERTH_TRACE = "1";
+        const r = rt(root, ["start", id]);
+        delete process.env.BERTH_TRACE;
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, /start: released \(quick\)/);
+        assert.ok(!existsSync(join(root, id, "exec.fifo")));
+        const again = rt(root, ["start", id]);
+        assert.equal(again.code, 1);
+        assert.match(again.stderr, /cannot start a container that is (running|stopped)/);
+        assert.equal(rt(root, ["delete", id]).code, 0);
+      }
+    } finally {
+      if (env === undefined) delete process.env.BERTH_TRACE;
+      else process.env.BERTH_TRACE = env;
+    }
+    // an init killed before start: an error, quickly, and delete still works
+    assert.equal(rt(root, ["create", "--bundle", b.dir, "st-dead"]).code, 0);
+    const pid = JSON.parse(rt(root, ["state", "st-dead"]).stdout).pid as number;
+    process.kill(pid, "SIGKILL");
+    const t0 = Date.now();
+    const dead = rt(root, ["start", "st-dead"], { timeout: 10_000 });
+    assert.equal(dead.code, 1, dead.stderr);
+    assert.match(dead.stderr, /cannot start a container that is stopped|exited before it could be started/);
+    assert.ok(Date.now() - t0 < 5000, `start of a dead container took ${Date.now() - t0} ms`);
+    assert.equal(rt(root, ["delete", "st-dead"]).code, 0);
+    // a poststart hook: the full start runs it
+    const mark = join(b.dir, "poststart-ran");
+    const hb = bundle(["true"], (s) => (s.hooks = { poststart: [{ path: "/bin/sh", args: ["sh", "-c", `echo ok > ${mark}`] }] }));
+    assert.equal(rt(root, ["create", "--bundle", hb.dir, "st-hook"]).code, 0);
+    const hr = rt(root, ["start", "st-hook"]);
+    assert.equal(hr.code, 0, hr.stderr);
+    assert.equal(readFileSync(mark, "utf8"), "ok\n");
+    assert.equal(rt(root, ["delete", "--force", "st-hook"]).code, 0);
+    assert.equal(rt(root, ["start", "no-such-container"]).code, 1);
+    assert.match(rt(root, ["start", "../x"]).stderr, /invalid container id/);
+  });
+
   it("refuses the systemd cgroup driver clearly", () => {
     const r = rt(root, ["--systemd-cgroup", "list"]);
     assert.equal(r.code, 1);

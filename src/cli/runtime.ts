@@ -1,14 +1,18 @@
 #!/usr/bin/env bun
 // berth-runtime: an OCI runtime with runc's command line. This file parses the global flags
 // and dispatches; each command is a small module in runtime/ loaded on demand.
-import { appendFileSync } from "node:fs";
+// Nothing here loads node:fs up front (~1 ms of a compiled command's start-up): a plain `start`
+// never needs it (runtime/ops/start-quick.ts).
 import { parseFlags, str, bool, UsageError, type FlagDef } from "./flags.ts";
-import { StateStore } from "../runtime/state.ts";
+import type { StateStore } from "../runtime/state.ts";
 import { trace } from "../sys/trace.ts";
 import { writeStdout, writeStderr } from "../sys/io.ts";
 
 export interface RuntimeCtx {
-  store: StateStore;
+  /** --root: where the containers' state lives */
+  root: string;
+  /** the state store under root, made on first use */
+  readonly store: StateStore;
   args: string[];
 }
 type Cmd = (ctx: RuntimeCtx) => Promise<number>;
@@ -50,7 +54,7 @@ function logError(msg: string): void {
   if (logPath) {
     const line = logJson ? JSON.stringify({ level: "error", msg, time: new Date().toISOString() }) : `time="${new Date().toISOString()}" level=error msg="${msg}"`;
     try {
-      appendFileSync(logPath, `${line}\n`);
+      (require("node:fs") as typeof import("node:fs")).appendFileSync(logPath, `${line}\n`);
     } catch {
       /* the log is best effort; stderr still gets it */
     }
@@ -77,10 +81,17 @@ async function main(argv: string[]): Promise<number> {
   // runc's defaults: /run/runc as root, $XDG_RUNTIME_DIR/runc rootless
   const uid = process.getuid?.() ?? 0;
   const defaultRoot = uid === 0 ? "/run/berth-runtime" : `${process.env.XDG_RUNTIME_DIR || `/tmp/berth-runtime-${uid}`}/berth-runtime`;
-  const store = new StateStore(str(g, "root") ?? defaultRoot);
+  const root = str(g, "root") ?? defaultRoot;
+  let store: StateStore | undefined;
   const mod = await loader();
   trace(`${name}: module loaded`);
-  return mod.default({ store, args: rest });
+  return mod.default({
+    root,
+    get store() {
+      return (store ??= new (require("../runtime/state.ts") as typeof import("../runtime/state.ts")).StateStore(root));
+    },
+    args: rest,
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -31,11 +31,8 @@ export interface ContainerState {
   config: Spec;
 }
 
-export const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,1023}$/;
-
-export function validateId(id: string): void {
-  if (!ID_RE.test(id)) throw new Error(`invalid container id "${id}": use letters, digits, '_', '.', '+', '-'`);
-}
+import { ID_RE, validateId } from "./id.ts";
+export { ID_RE, validateId };
 
 export class StateStore {
   constructor(readonly root: string) {}

@@ -2,7 +2,10 @@
 // first use costs ~8 ms (measured on this VM: a compiled "write one line" binary 11.7 ms with
 // process.stdout.write, 3.3 ms with console.log); a plain write(2) costs microseconds and is
 // never lost to process.exit().
-import { writeSync } from "node:fs";
+// node:fs is required on first use, not at load: `berth-runtime start` prints nothing when it
+// succeeds and does not load node:fs at all (~1 ms of a compiled command's start-up).
+let fs: typeof import("node:fs") | undefined;
+const writeSync = (fd: number, b: Uint8Array, off: number, len: number): number => (fs ??= require("node:fs") as typeof import("node:fs")).writeSync(fd, b, off, len);
 
 export function writeFd(fd: number, data: Uint8Array | string): void {
   const b = typeof data === "string" ? Buffer.from(data) : data;
