@@ -190,19 +190,42 @@ static int write_file(const char *path, const char *data, size_t len) {
   return 0;
 }
 
+/* The root a step resolves paths in, opened once per step (a mount target's directories are
+ * walked one by one). Forgotten between steps: a step's mount may change what the path leads
+ * to, and no descriptor of ours may live into the next step (fd layout, exec). */
+static char step_root[4096];
+static int step_rootfd = -1;
+
+static void forget_root(void) {
+  if (step_rootfd >= 0) close(step_rootfd);
+  step_rootfd = -1;
+}
+
+static int root_fd(const char *root) {
+  if (step_rootfd >= 0 && strcmp(step_root, root) == 0) return step_rootfd;
+  forget_root();
+  int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || strlen(root) >= sizeof step_root) return fd;
+  memcpy(step_root, root, strlen(root) + 1);
+  step_rootfd = fd;
+  return fd;
+}
+
 /* Resolve rel inside root the way the container will see it: symlinks and ".." cannot
  * leave root (CVE-2021-30465-style escapes through symlinked mount targets). */
 static int open_in_root(const char *root, const char *rel, int flags) {
-  int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int rootfd = root_fd(root);
   if (rootfd < 0) return -1;
   struct open_how how;
   memset(&how, 0, sizeof how);
   how.flags = (uint64_t)(flags | O_CLOEXEC);
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
   int fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof how);
-  int saved = errno;
-  close(rootfd);
-  errno = saved;
+  if (rootfd != step_rootfd) {
+    int saved = errno;
+    close(rootfd);
+    errno = saved;
+  }
   return fd;
 }
 
@@ -229,6 +252,13 @@ static int open_parent_in_root(const char *root, const char *rel, char *name, si
 }
 
 static int mkdir_in_root(const char *root, const char *rel, mode_t mode) {
+  /* usually there already: one lookup instead of one per component */
+  int whole = open_in_root(root, rel, O_PATH | O_DIRECTORY);
+  if (whole >= 0) {
+    close(whole);
+    return 0;
+  }
+  if (errno != ENOENT) return -1;
   char prefix[4096];
   size_t n = 0;
   const char *p = rel;
@@ -899,7 +929,9 @@ int main(int argc, char **argv) {
   uint32_t i = 0;
   while (i < nsteps) {
     current = (int)i;
+    forget_root();
     i = run_step(&steps[i], i);
+    forget_root();
   }
   /* The parent's section ends where the child's begins: the plan ends it with EXIT or
    * WAIT_CHILD; running off the end is a plan error. */

@@ -3,7 +3,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { busyboxRootfs } from "./fixtures/images.ts";
 import { bundle, cleanup, cleanupRootfs, rt, runIn, runtimeRoot, RUNTIME } from "./fixtures/bundle.ts";
 import { cgroupMounts } from "../src/runtime/cgroups/detect.ts";
 import { helperPath } from "../src/sys/paths.ts";
@@ -38,6 +41,45 @@ describe("isolation", () => {
     const r = runIn(root, bundle(["cat", "/proc/self/cgroup"]));
     assert.equal(r.code, 0, r.stderr);
     for (const line of r.stdout.trim().split("\n")) assert.match(line, /:\/$/, line);
+  });
+
+  // Mount targets are resolved inside the rootfs (openat2 RESOLVE_IN_ROOT), missing directories
+  // made there: a symlink in the image cannot send a mount, or a mkdir, to the host.
+  it("keeps mounts through symlinks (absolute or ../) inside the rootfs", () => {
+    const host = mkdtempSync(join(tmpdir(), "berth-escape-"));
+    const rfs = mkdtempSync(join(tmpdir(), "berth-escape-rootfs-"));
+    try {
+      busyboxRootfs(rfs);
+      mkdirSync(join(rfs, "mnt"), { recursive: true });
+      // the links' targets as the container sees them; the same path exists on the host
+      mkdirSync(join(rfs, host), { recursive: true });
+      symlinkSync(host, join(rfs, "mnt/abs"));
+      symlinkSync(`../../../../../../..${host}`, join(rfs, "mnt/rel"));
+      const b = bundle(["sh", "-c", "stat -f -c %T /mnt/abs/a/b; stat -f -c %T /mnt/rel/c; ls -d /mnt/abs/a/b"], (s) => {
+        s.root = { path: rfs, readonly: false };
+        s.mounts!.push({ destination: "/mnt/abs/a/b", type: "tmpfs", source: "tmpfs", options: ["nosuid"] });
+        s.mounts!.push({ destination: "/mnt/rel/c", type: "tmpfs", source: "tmpfs", options: ["nosuid"] });
+      });
+      const r = runIn(root, b);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split("\n"), ["tmpfs", "tmpfs", "/mnt/abs/a/b"]);
+      // nothing was made on the host side of the symlinks; the directories are inside the rootfs
+      assert.deepEqual(readdirSync(host), []);
+      assert.ok(existsSync(join(rfs, host, "a/b")));
+      assert.ok(existsSync(join(rfs, host, "c")));
+      // a link whose target is missing inside the rootfs: refused, and still nothing on the host
+      rmSync(join(rfs, host), { recursive: true, force: true });
+      const d = runIn(root, bundle(["true"], (s) => {
+        s.root = { path: rfs, readonly: false };
+        s.mounts!.push({ destination: "/mnt/abs/d", type: "tmpfs", source: "tmpfs", options: ["nosuid"] });
+      }));
+      assert.notEqual(d.code, 0);
+      assert.match(d.stderr, /mount point \/mnt\/abs\/d/);
+      assert.deepEqual(readdirSync(host), []);
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+      rmSync(rfs, { recursive: true, force: true });
+    }
   });
 
   it("has its own hostname", () => {
