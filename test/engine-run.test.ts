@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { alive, berthCgroups, engineEnv, type EngineEnv } from "./fixtures/engine.ts";
+import { alive, berthCgroups, emptyBerthParents, engineEnv, type EngineEnv } from "./fixtures/engine.ts";
 
 let e: EngineEnv;
 let cgBefore: Set<string>;
@@ -67,6 +67,8 @@ describe("run", () => {
     assert.equal(e.berth(["ps", "-a", "--filter", "name=gone", "-q"]).stdout, "");
     assert.ok(!existsSync(join(e.root, "container-names", "gone")));
     assert.deepEqual(readdirSync(join(e.root, "runtime")), []);
+    // the last container gone, berth's /berth parent goes too
+    assert.deepEqual(emptyBerthParents(), []);
   });
 
   it("--read-only, --cap-drop and the default seccomp profile hold", () => {

@@ -1,7 +1,7 @@
 // The rest of runc's command line: features, update, events, spec, list formats.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundle, cleanup, cleanupRootfs, rt, runtimeRoot } from "./fixtures/bundle.ts";
@@ -114,6 +114,33 @@ describe("runtime CLI", () => {
     assert.equal(rt(root, ["delete", "--force", "st-hook"]).code, 0);
     assert.equal(rt(root, ["start", "no-such-container"]).code, 1);
     assert.match(rt(root, ["start", "../x"]).stderr, /invalid container id/);
+  });
+
+  it("a damaged state.json (not JSON, or JSON without the fields) is reported, skipped by list, removed by delete --force", () => {
+    const r2 = runtimeRoot();
+    try {
+      for (const [id, text] of [["dmg-text", "{not json"], ["dmg-shape", '{"config":{"process":{}}}'], ["dmg-types", '{"id":"dmg-types","pid":"1","phase":"created","cgroupPaths":{},"config":{}}']]) {
+        mkdirSync(join(r2, id!), { recursive: true });
+        writeFileSync(join(r2, id!, "state.json"), text!);
+      }
+      const l = rt(r2, ["list", "--format", "json"]);
+      assert.equal(l.code, 0, l.stderr);
+      assert.deepEqual(JSON.parse(l.stdout), []);
+      assert.match(l.stderr, /dmg-shape.*damaged/);
+      for (const id of ["dmg-text", "dmg-shape", "dmg-types"]) {
+        const st = rt(r2, ["state", id]);
+        assert.equal(st.code, 1, `${id}: ${st.stdout}`);
+        assert.match(st.stderr, new RegExp(`state of container ${id} is damaged .*delete it with --force`));
+        const d = rt(r2, ["delete", id]);
+        assert.equal(d.code, 1);
+        assert.match(d.stderr, /damaged/);
+        const f = rt(r2, ["delete", "--force", id]);
+        assert.equal(f.code, 0, f.stderr);
+        assert.ok(!existsSync(join(r2, id)));
+      }
+    } finally {
+      cleanup(r2);
+    }
   });
 
   it("refuses the systemd cgroup driver clearly", () => {

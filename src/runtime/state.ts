@@ -72,11 +72,14 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new NotFoundError(`container ${id} does not exist`);
       throw e;
     }
+    let s: unknown;
     try {
-      return JSON.parse(text) as ContainerState;
+      s = JSON.parse(text);
     } catch {
-      throw new Error(`state of container ${id} is damaged (${join(this.dir(id), "state.json")}): delete it with --force`);
+      s = undefined;
     }
+    if (!isState(s)) throw new Error(`state of container ${id} is damaged (${join(this.dir(id), "state.json")}): delete it with --force`);
+    return s;
   }
 
   /** A container whose create died before writing state.json still has a directory. */
@@ -104,6 +107,24 @@ export class StateStore {
     }
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The fields every command relies on, with their types (a file cut short or edited by hand). */
+function isState(v: unknown): v is ContainerState {
+  if (typeof v !== "object" || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return (
+    typeof s.id === "string" &&
+    Number.isInteger(s.pid) &&
+    typeof s.startTime === "number" &&
+    (s.phase === "creating" || s.phase === "created") &&
+    Array.isArray(s.cgroupPaths) &&
+    s.cgroupPaths.every((p) => typeof p === "string") &&
+    typeof s.config === "object" &&
+    s.config !== null &&
+    typeof s.bundle === "string" &&
+    typeof s.rootfs === "string"
+  );
 }
 
 export class NotFoundError extends Error {

@@ -6,6 +6,12 @@ import { readFileSync } from "node:fs";
 
 export const BERTH_PARENT = "/berth";
 
+/** Whether the container's cgroup sits in berth's own /berth parent (the default, or the engine's
+ *  explicit `/berth/<id>`): that parent is berth's to remove once its last container is gone. */
+export function inBerthParent(cgroupsPath: string | undefined, id: string): boolean {
+  return !cgroupsPath || cgroupsPath === `${BERTH_PARENT}/${id}`;
+}
+
 /** /proc/self/cgroup -> controller (or "name=systemd", or "" for the v2 line "0::") -> path */
 export function parseProcCgroup(text: string): Map<string, string> {
   const out = new Map<string, string>();

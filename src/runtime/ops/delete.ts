@@ -3,6 +3,7 @@
 import type { StateStore, Status } from "../state.ts";
 import { isAlive, NotFoundError, type ContainerState } from "../state.ts";
 import { realFs, removeRecordedCgroups } from "../cgroups/fs.ts";
+import { inBerthParent } from "../cgroups/path.ts";
 import { managerFor, sleep, statusOf } from "./common.ts";
 import { sleepSync } from "../../sys/sleep.ts";
 import { runHooks, stateJson, warn } from "./hooks.ts";
@@ -28,7 +29,7 @@ export async function deleteContainer(store: StateStore, id: string, force = fal
   trace(`delete: status ${status}`);
   // the usual case, a stopped container whose processes are all gone: rmdir what create made,
   // without loading the cgroup manager
-  const quick = status === "stopped" && !s.noCgroup && s.cgroupPaths.length > 0 && removeRecordedCgroups(realFs, s.cgroupPaths, !s.cgroupsPath);
+  const quick = status === "stopped" && !s.noCgroup && s.cgroupPaths.length > 0 && removeRecordedCgroups(realFs, s.cgroupPaths, inBerthParent(s.cgroupsPath, s.id));
   if (!quick) await stopAndDestroyCgroup(s, status, force);
   trace("delete: cgroup removed");
   detachHostMounts(s);

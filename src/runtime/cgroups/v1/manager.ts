@@ -8,7 +8,7 @@ import { performWrites } from "../common.ts";
 import type { CgroupFs } from "../fs.ts";
 import { mkdirAll, readPidsRecursive, removeTree, tryRemoveParent } from "../fs.ts";
 import type { CgroupManager } from "../index.ts";
-import { BERTH_PARENT, resolveCgroupPath } from "../path.ts";
+import { BERTH_PARENT, inBerthParent, resolveCgroupPath } from "../path.ts";
 import { assertValidResources } from "../validate.ts";
 import { emptyStats, type CgroupStats } from "../stats.ts";
 import { blkio } from "./blkio.ts";
@@ -41,7 +41,7 @@ export class V1Manager implements CgroupManager {
   private readonly v2Mount: string | undefined;
 
   constructor(private readonly fs: CgroupFs, mounts: CgroupMounts, cgroupsPath: string | undefined, id: string, self: Map<string, string>) {
-    this.isDefaultPath = !cgroupsPath;
+    this.isDefaultPath = inBerthParent(cgroupsPath, id);
     this.v2Mount = mounts.v2;
     const byMount = new Map<string, Hierarchy>();
     const rank = (c: string): number => (ORDER.includes(c) ? ORDER.indexOf(c) : ORDER.length - 1);

@@ -8,7 +8,7 @@ import { deviceRules } from "../devices.ts";
 import { compileDeviceFilter } from "./device-filter.ts";
 import type { CgroupManager } from "../index.ts";
 import { signalAll } from "../kill.ts";
-import { BERTH_PARENT, resolveCgroupPath } from "../path.ts";
+import { BERTH_PARENT, inBerthParent, resolveCgroupPath } from "../path.ts";
 import { assertValidResources } from "../validate.ts";
 import { emptyStats, type CgroupStats } from "../stats.ts";
 import { cpu } from "./cpu.ts";
@@ -26,9 +26,12 @@ export class V2Manager implements CgroupManager {
   readonly version = 2 as const;
   private readonly rel: string;
   private readonly dir: string;
+  /** the shared /berth parent is ours to remove (path.ts inBerthParent) */
+  private readonly berthParent: boolean;
 
-  constructor(private readonly fs: CgroupFs, private readonly root: string, private readonly cgroupsPath: string | undefined, id: string, self: Map<string, string>) {
+  constructor(private readonly fs: CgroupFs, private readonly root: string, cgroupsPath: string | undefined, id: string, self: Map<string, string>) {
     this.rel = resolveCgroupPath(cgroupsPath, id, self.get(""));
+    this.berthParent = inBerthParent(cgroupsPath, id);
     this.dir = root + this.rel;
   }
 
@@ -121,7 +124,7 @@ export class V2Manager implements CgroupManager {
 
   destroy(): void {
     removeTree(this.fs, this.dir);
-    if (!this.cgroupsPath) tryRemoveParent(this.fs, this.root + BERTH_PARENT);
+    if (this.berthParent) tryRemoveParent(this.fs, this.root + BERTH_PARENT);
   }
 
   exists(): boolean {
