@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, un
 import { writeFileAtomic } from "../sys/atomic.ts";
 import { join } from "node:path";
 import type { Spec } from "./spec.ts";
+import { ID_RE, validateId } from "./id.ts";
 
 export type Status = "creating" | "created" | "running" | "paused" | "stopped";
 
@@ -31,7 +32,6 @@ export interface ContainerState {
   config: Spec;
 }
 
-import { ID_RE, validateId } from "./id.ts";
 export { ID_RE, validateId };
 
 export class StateStore {
