@@ -4,6 +4,11 @@ import assert from "node:assert/strict";
 import { familiarString, normalizeReference, parseReference, refString } from "../src/image/reference.ts";
 import { selectPlatform, MT, type ImageIndex } from "../src/image/manifest.ts";
 import { parseChallenge } from "../src/image/registry/auth.ts";
+import { RegistryClient } from "../src/image/registry/client.ts";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const D = "sha256:" + "a".repeat(64);
 
@@ -83,5 +88,59 @@ describe("platform selection and auth challenges", () => {
       params: { realm: "https://auth.docker.io/token", service: "registry.docker.io", scope: "repository:library/busybox:pull" },
     });
     assert.deepEqual(parseChallenge('Basic realm="x"'), { scheme: "basic", params: { realm: "x" } });
+  });
+});
+
+// Which scheme a loopback registry is spoken to in: plain HTTP is asked first there (no TLS
+// handshake at all for a plain registry), a TLS one still gets HTTPS, its certificate unchecked
+// as Docker does for insecure registries.
+describe("registry scheme on loopback", () => {
+  it("speaks plain HTTP to a plain registry without trying TLS first", async () => {
+    const { createServer } = await import("node:net");
+    const firstBytes: number[] = [];
+    const srv = createServer((sock) => {
+      sock.once("data", (d: Buffer) => {
+        firstBytes.push(d[0]!);
+        sock.end("HTTP/1.1 200 OK\r\nDocker-Distribution-API-Version: registry/2.0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+      });
+      sock.on("error", () => undefined);
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    try {
+      const port = (srv.address() as { port: number }).port;
+      const c = new RegistryClient(`127.0.0.1:${port}`, { retries: 0 });
+      await c.ping();
+      assert.ok(firstBytes.length >= 1);
+      assert.ok(!firstBytes.includes(0x16), "a TLS handshake was sent to a plain-HTTP registry");
+    } finally {
+      srv.close();
+    }
+  });
+
+  it("uses HTTPS (certificate not checked) for a TLS registry on loopback", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-tls-"));
+    try {
+      const gen = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+      assert.equal(gen.status, 0, "openssl");
+      let seen = 0;
+      const srv = Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        tls: { key: readFileSync(join(dir, "key.pem"), "utf8"), cert: readFileSync(join(dir, "cert.pem"), "utf8") },
+        fetch(req) {
+          if (new URL(req.url).pathname === "/v2/") seen++;
+          return new Response("{}", { headers: { "docker-distribution-api-version": "registry/2.0" } });
+        },
+      });
+      try {
+        const c = new RegistryClient(`127.0.0.1:${srv.port}`, { retries: 0 });
+        await c.ping();
+        assert.ok(seen >= 1, "the registry was not reached over HTTPS");
+      } finally {
+        srv.stop(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

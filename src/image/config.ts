@@ -103,8 +103,12 @@ export function removeCredentials(domain: string): boolean {
 }
 
 /** Plain HTTP is allowed for loopback hosts and for registries listed as insecure. */
-export function isInsecure(domain: string): boolean {
+/** A registry on this machine: localhost, 127.0.0.0/8 or ::1 (with or without a port). */
+export function isLoopback(domain: string): boolean {
   const host = domain.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
-  if (host === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1") return true;
-  return (readConfig()["insecure-registries"] ?? []).includes(domain);
+  return host === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1";
+}
+
+export function isInsecure(domain: string): boolean {
+  return isLoopback(domain) || (readConfig()["insecure-registries"] ?? []).includes(domain);
 }
