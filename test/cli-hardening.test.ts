@@ -34,3 +34,23 @@ describe("compiled CLIs ignore the working directory's .env and bunfig.toml", ()
     assert.equal(existsSync(marker), false, "bunfig.toml's preload ran");
   });
 });
+
+// The compiled berth must find the unpack worker's entry point inside itself: when it cannot, the
+// pull silently runs on one lane (e.g. with `bun build --splitting`, bench/RESULTS.md).
+describe("compiled berth", () => {
+  it("pulls with its unpack worker", async () => {
+    const { startRegistry } = await import("./fixtures/registry.ts");
+    const { busyboxImage, pushImageParts } = await import("./fixtures/images.ts");
+    const reg = await startRegistry();
+    const store = mkdtempSync(join(tmpdir(), "berth-worker-"));
+    try {
+      await pushImageParts(reg.host, "test/busybox", "latest", busyboxImage());
+      const r = spawnSync(join(repo, "bin/berth"), ["pull", "-q", `${reg.host}/test/busybox`], { env: { ...process.env, BERTH_ROOT: store, BERTH_TRACE: "1" }, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /unpack worker: ready/);
+    } finally {
+      await reg.stop();
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { applyBlob, applyLayer, type AppliedLayer, type BlobJob } from "./apply.
 import { DigestMismatchError } from "../store/content.ts";
 import type { Compression } from "../manifest.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import { trace } from "../trace.ts";
 
 export class CancelledError extends Error {
   override name = "CancelledError";
@@ -69,8 +70,10 @@ class UnpackWorker {
     });
     if (!ok) {
       w.terminate();
+      trace("unpack worker: unavailable, one lane");
       return undefined;
     }
+    trace("unpack worker: ready");
     return new UnpackWorker(w);
   }
 
