@@ -102,13 +102,14 @@ export function removeCredentials(domain: string): boolean {
   return found;
 }
 
-/** Plain HTTP is allowed for loopback hosts and for registries listed as insecure. */
 /** A registry on this machine: localhost, 127.0.0.0/8 or ::1 (with or without a port). */
 export function isLoopback(domain: string): boolean {
   const host = domain.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
   return host === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1";
 }
 
+/** Plain HTTP (and HTTPS without a certificate check) is allowed for loopback hosts and for
+ *  registries listed as insecure. */
 export function isInsecure(domain: string): boolean {
   return isLoopback(domain) || (readConfig()["insecure-registries"] ?? []).includes(domain);
 }
