@@ -293,3 +293,14 @@ describe("start's wait on the exec fifo", () => {
     await assert.rejects(awaitRelease(() => false, () => false, "c1"), /exited before it could be started/);
   });
 });
+
+describe("/proc/<pid>/stat", () => {
+  it("reads the start time and zombie state after the last ')' of the command name", async () => {
+    const { parseProcStat } = await import("../src/runtime/proc-stat.ts");
+    const fields = (state: string) => [state, ...Array.from({ length: 18 }, (_, i) => String(i)), "424242", "0"].join(" ");
+    assert.deepEqual(parseProcStat(`1234 (a) b) (c) ${fields("S")}\n`), { start: 424242, zombie: false });
+    assert.deepEqual(parseProcStat(`7 (true) ${fields("Z")}`), { start: 424242, zombie: true });
+    const own = parseProcStat(readFileSync("/proc/self/stat", "utf8"));
+    assert.ok(own.start > 0 && !own.zombie);
+  });
+});

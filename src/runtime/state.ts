@@ -6,6 +6,7 @@ import { writeFileAtomic } from "../sys/atomic.ts";
 import { join } from "node:path";
 import type { Spec } from "./spec.ts";
 import { ID_RE, validateId } from "./id.ts";
+import { parseProcStat, type ProcStat } from "./proc-stat.ts";
 
 export type Status = "creating" | "created" | "running" | "paused" | "stopped";
 
@@ -138,12 +139,10 @@ export function writeAtomic(path: string, data: string, durable = false): void {
 }
 
 /** Field 22 of /proc/<pid>/stat, and whether the process is a zombie; undefined if gone. */
-export function procStart(pid: number): { start: number; zombie: boolean } | undefined {
+export function procStart(pid: number): ProcStat | undefined {
   if (pid <= 0) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { start: Number(rest[19]), zombie: rest[0] === "Z" || rest[0] === "X" };
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@
 // reports it; it only ever reports success itself.
 import { validateId } from "../id.ts";
 import { trace } from "../../sys/trace.ts";
+import { parseProcStat } from "../proc-stat.ts";
 
 interface QuickState {
   pid: number;
@@ -65,7 +66,6 @@ export async function startQuick(root: string, id: string): Promise<boolean> {
 
 /** The init as state.json knows it is still there: same start time, not a zombie. */
 async function alive(bun: BunFiles, s: QuickState): Promise<boolean> {
-  const stat = await bun.file(`/proc/${s.pid}/stat`).text();
-  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return rest[0] !== "Z" && rest[0] !== "X" && Number(rest[19]) === s.startTime;
+  const p = parseProcStat(await bun.file(`/proc/${s.pid}/stat`).text());
+  return !p.zombie && p.start === s.startTime;
 }
