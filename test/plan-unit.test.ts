@@ -303,4 +303,12 @@ describe("/proc/<pid>/stat", () => {
     const own = parseProcStat(readFileSync("/proc/self/stat", "utf8"));
     assert.ok(own.start > 0 && !own.zombie);
   });
+  it("tells the recorded process from a zombie, a reused pid and a gone one", async () => {
+    const { isLiveAs } = await import("../src/runtime/proc-stat.ts");
+    const fields = (state: string, start: number) => [state, ...Array.from({ length: 18 }, (_, i) => String(i)), String(start), "0"].join(" ");
+    assert.equal(isLiveAs(`7 (sh) ${fields("S", 500)}`, 500), true);
+    assert.equal(isLiveAs(`7 (sh) ${fields("Z", 500)}`, 500), false);
+    assert.equal(isLiveAs(`7 (sh) ${fields("R", 501)}`, 500), false);
+    assert.equal(isLiveAs(undefined, 500), false);
+  });
 });

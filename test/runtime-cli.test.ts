@@ -1,7 +1,7 @@
 // The rest of runc's command line: features, update, events, spec, list formats.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundle, cleanup, cleanupRootfs, rt, runtimeRoot } from "./fixtures/bundle.ts";
@@ -116,6 +116,67 @@ describe("runtime CLI", () => {
     assert.match(rt(root, ["start", "../x"]).stderr, /invalid container id/);
   });
 
+  // delete's common case removes a stopped container without node:fs (ops/delete-quick.ts); what
+  // it leaves (an exec fifo of an init that died before start) the full delete must finish.
+  it("delete: removes a stopped container (quick path) and whatever the quick path leaves", async () => {
+    const b = bundle(["true"]);
+    const traced = (args: string[]) => {
+      process.env.BERTH_TRACE = "1";
+      try {
+        return rt(root, args);
+      } finally {
+        delete process.env.BERTH_TRACE;
+      }
+    };
+    const recorded = (id: string) => JSON.parse(readFileSync(join(root, id, "state.json"), "utf8")).cgroupPaths as string[];
+    const stopped = async (id: string) => {
+      for (let i = 0; i < 200 && JSON.parse(rt(root, ["state", id]).stdout).status !== "stopped"; i++) await Bun.sleep(5);
+      assert.equal(JSON.parse(rt(root, ["state", id]).stdout).status, "stopped");
+    };
+    // two stopped containers: the first delete leaves the shared /berth parent to the second
+    for (const id of ["del-q1", "del-q2"]) {
+      assert.equal(rt(root, ["create", "--bundle", b.dir, id]).code, 0);
+      assert.equal(rt(root, ["start", id]).code, 0);
+      await stopped(id);
+    }
+    const dirs = [...recorded("del-q1"), ...recorded("del-q2")];
+    assert.ok(dirs.length >= 1 && dirs.every((d) => existsSync(d)), `cgroup dirs: ${dirs}`);
+    const parents = [...new Set(dirs.map((d) => d.slice(0, d.lastIndexOf("/"))))];
+    for (const id of ["del-q1", "del-q2"]) {
+      const d = traced(["delete", id]);
+      assert.equal(d.code, 0, d.stderr);
+      assert.match(d.stderr, /delete: state removed \(quick\)/);
+      assert.ok(!existsSync(join(root, id)), `${id}: state dir left`);
+      assert.ok(!dirs.filter((x) => x.endsWith(`/${id}`)).some((x) => existsSync(x)), `${id}: cgroup left`);
+    }
+    // the shared parent goes with its last container (other tests' containers may still be in it)
+    const emptyLeft = parents.filter((p) => existsSync(p) && !readdirSafe(p).some((n) => statSync(join(p, n)).isDirectory()));
+    assert.deepEqual(emptyLeft, [], "an empty parent cgroup left");
+    assert.equal(rt(root, ["state", "del-q1"]).code, 1);
+    // an init killed before start: its exec fifo stays in the state dir; the quick path gives up
+    // after removing state.json and the full delete removes the rest
+    assert.equal(rt(root, ["create", "--bundle", b.dir, "del-dead"]).code, 0);
+    const deadDirs = recorded("del-dead");
+    process.kill(JSON.parse(rt(root, ["state", "del-dead"]).stdout).pid as number, "SIGKILL");
+    await stopped("del-dead");
+    const d = traced(["delete", "del-dead"]);
+    assert.equal(d.code, 0, d.stderr);
+    assert.doesNotMatch(d.stderr, /state removed \(quick\)/);
+    assert.ok(!existsSync(join(root, "del-dead")), "state dir left");
+    assert.deepEqual(deadDirs.filter((x) => existsSync(x)), [], "cgroup left");
+    // a running container is not the quick path's: without --force it is refused, with it killed
+    const run = bundle(["sleep", "30"]);
+    assert.equal(rt(root, ["run", "--detach", "--bundle", run.dir, "del-run"]).code, 0);
+    const refused = rt(root, ["delete", "del-run"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /running/);
+    assert.equal(rt(root, ["delete", "--force", "del-run"]).code, 0);
+    assert.ok(!existsSync(join(root, "del-run")));
+    assert.match(rt(root, ["delete", "../x"]).stderr, /invalid container id/);
+    assert.equal(rt(root, ["delete", "no-such"]).code, 1);
+    assert.equal(rt(root, ["delete", "--force", "no-such"]).code, 0);
+  });
+
   it("a damaged state.json (not JSON, or JSON without the fields) is reported, skipped by list, removed by delete --force", () => {
     const r2 = runtimeRoot();
     try {
@@ -149,3 +210,11 @@ describe("runtime CLI", () => {
     assert.match(r.stderr, /systemd cgroup driver is not supported/);
   });
 });
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

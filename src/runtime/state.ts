@@ -6,7 +6,8 @@ import { writeFileAtomic } from "../sys/atomic.ts";
 import { join } from "node:path";
 import type { Spec } from "./spec.ts";
 import { ID_RE, validateId } from "./id.ts";
-import { parseProcStat, type ProcStat } from "./proc-stat.ts";
+import { isLiveAs, parseProcStat, type ProcStat } from "./proc-stat.ts";
+import { isState } from "./state-shape.ts";
 
 export type Status = "creating" | "created" | "running" | "paused" | "stopped";
 
@@ -110,24 +111,6 @@ export class StateStore {
   }
 }
 
-/** The fields every command relies on, with their types (a file cut short or edited by hand). */
-function isState(v: unknown): v is ContainerState {
-  if (typeof v !== "object" || v === null) return false;
-  const s = v as Record<string, unknown>;
-  return (
-    typeof s.id === "string" &&
-    Number.isInteger(s.pid) &&
-    typeof s.startTime === "number" &&
-    (s.phase === "creating" || s.phase === "created") &&
-    Array.isArray(s.cgroupPaths) &&
-    s.cgroupPaths.every((p) => typeof p === "string") &&
-    typeof s.config === "object" &&
-    s.config !== null &&
-    typeof s.bundle === "string" &&
-    typeof s.rootfs === "string"
-  );
-}
-
 export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
@@ -140,17 +123,21 @@ export function writeAtomic(path: string, data: string, durable = false): void {
 
 /** Field 22 of /proc/<pid>/stat, and whether the process is a zombie; undefined if gone. */
 export function procStart(pid: number): ProcStat | undefined {
+  const stat = procStatText(pid);
+  return stat === undefined ? undefined : parseProcStat(stat);
+}
+
+function procStatText(pid: number): string | undefined {
   if (pid <= 0) return undefined;
   try {
-    return parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return undefined;
   }
 }
 
 export function isAlive(s: ContainerState): boolean {
-  const p = procStart(s.pid);
-  return !!p && !p.zombie && p.start === s.startTime;
+  return isLiveAs(procStatText(s.pid), s.startTime);
 }
 
 export function deriveStatus(s: ContainerState, store: StateStore, frozen: () => boolean): Status {

@@ -1,5 +1,8 @@
 // The few libc calls node:fs lacks (xattrs, mknod, flock, mount, bpf), behind one small module using bun:ffi.
 // Every function throws an Error carrying the errno name and the path it was about.
+// A few plain file calls (open, read, poll, unlink, rmdir) are here too, for `berth-runtime start`
+// and `delete`'s quick paths: loading node:fs costs ~1 ms of a compiled command, bun:ffi ~0.3 ms
+// and each symbol ~0.06 ms; those commands take 4-6 ms in all (bench/RESULTS.md).
 import type { FFIFunction, Pointer } from "bun:ffi";
 
 type Ffi = typeof import("bun:ffi");
@@ -21,8 +24,12 @@ const SIGNATURES = {
   close: (t: T) => ({ args: [t.i32], returns: t.i32 }),
   syscall: (t: T) => ({ args: [t.i64, t.i64, t.ptr, t.u64], returns: t.i64 }),
   open: (t: T) => ({ args: [t.ptr, t.i32], returns: t.i32 }),
+  read: (t: T) => ({ args: [t.i32, t.ptr, t.u64], returns: t.i64 }),
+  poll: (t: T) => ({ args: [t.ptr, t.u64, t.i32], returns: t.i32 }),
+  unlink: (t: T) => ({ args: [t.ptr], returns: t.i32 }),
+  rmdir: (t: T) => ({ args: [t.ptr], returns: t.i32 }),
 } satisfies Record<string, (t: T) => FFIFunction>;
-type Name = keyof typeof SIGNATURES;
+export type Name = keyof typeof SIGNATURES;
 // the call signatures bun:ffi derives for the declarations above
 type Symbols = ReturnType<typeof import("bun:ffi").dlopen<{ [K in Name]: ReturnType<(typeof SIGNATURES)[K]> }>>["symbols"];
 
@@ -31,13 +38,18 @@ const ffi = (): Ffi => (ffiModule ??= require("bun:ffi") as Ffi);
 // the libraries are kept, not only their functions: a collected one would free its trampolines
 const bound = new Map<Name, { symbols: Record<string, unknown> }>();
 function sym<K extends Name>(name: K): Symbols[K] {
-  let lib = bound.get(name);
-  if (!lib) {
-    const { dlopen, FFIType } = ffi();
-    lib = dlopen("libc.so.6", { [name]: SIGNATURES[name](FFIType) }) as { symbols: Record<string, unknown> };
-    bound.set(name, lib);
-  }
-  return lib.symbols[name] as Symbols[K];
+  if (!bound.has(name)) bindTogether([name]);
+  return bound.get(name)!.symbols[name] as Symbols[K];
+}
+
+/** Bind several symbols in one dlopen: one compilation of their trampolines costs about what
+ *  two separate ones do. For a command that knows it will call them all. */
+export function bindTogether(names: Name[]): void {
+  const todo = names.filter((n) => !bound.has(n));
+  if (todo.length === 0) return;
+  const { dlopen, FFIType } = ffi();
+  const lib = dlopen("libc.so.6", Object.fromEntries(todo.map((n) => [n, SIGNATURES[n](FFIType)]))) as { symbols: Record<string, unknown> };
+  for (const n of todo) bound.set(n, lib);
 }
 const ptr = (b: NodeJS.TypedArray): Pointer => ffi().ptr(b);
 const E = (): Record<string, number> => (require("node:os") as typeof import("node:os")).constants.errno as Record<string, number>;
@@ -134,6 +146,66 @@ export function flock(fd: number, op: number, what = `fd ${fd}`): boolean {
   const e = errno();
   if (e === E().EWOULDBLOCK || e === E().EINTR) return false;
   fail("flock", what);
+}
+
+// ---- plain file calls without node:fs (see the top of this file)
+
+const O_RDONLY = 0;
+const O_NONBLOCK = 0o4000;
+const O_CLOEXEC = 0o2000000;
+const POLLIN = 1;
+
+/** unlink(2). */
+export function unlinkPath(path: string): void {
+  if (sym("unlink")(ptr(cstr(path))) !== 0) fail("unlink", path);
+}
+
+/** rmdir(2). */
+export function rmdirPath(path: string): void {
+  if (sym("rmdir")(ptr(cstr(path))) !== 0) fail("rmdir", path);
+}
+
+/** The first `max` bytes of a small file (a /proc entry); undefined when it cannot be read. */
+export function readSmallFile(path: string, max = 4096): Uint8Array | undefined {
+  const fd = sym("open")(ptr(cstr(path)), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return undefined;
+  try {
+    const buf = new Uint8Array(max);
+    const n = Number(sym("read")(fd, ptr(buf), max));
+    return n < 0 ? undefined : buf.subarray(0, n);
+  } finally {
+    sym("close")(fd);
+  }
+}
+
+/** A fifo's read end, opened without waiting for a writer (O_NONBLOCK). */
+export function openFifoReader(path: string): number {
+  const fd = sym("open")(ptr(cstr(path)), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) fail("open", path);
+  return fd;
+}
+
+/** poll(2) for input (or hang-up) on one fd: false when `ms` passed first. */
+export function waitReadable(fd: number, ms: number): boolean {
+  const pfd = new Int32Array([fd, POLLIN]); // struct pollfd { int fd; short events, revents; }
+  const n = sym("poll")(ptr(pfd), 1, ms);
+  if (n < 0) {
+    if (errno() === E().EINTR) return false;
+    fail("poll", `fd ${fd}`);
+  }
+  return n > 0;
+}
+
+/** read(2) into buf; the byte count (0 at end of file), -1 for EAGAIN. */
+export function readFd(fd: number, buf: Uint8Array): number {
+  const n = Number(sym("read")(fd, ptr(buf), buf.length));
+  if (n >= 0) return n;
+  if (errno() === E().EAGAIN) return -1;
+  fail("read", `fd ${fd}`);
+}
+
+export function closeFd(fd: number): void {
+  sym("close")(fd);
 }
 
 // ---- network helpers (for src/network): bind-mounting a netns file, deleting a bridge.

@@ -19,20 +19,8 @@ export interface CgroupFs {
   hasChildren(path: string): boolean;
 }
 
-const DESCRIPTIONS: Record<string, string> = {
-  EINVAL: "invalid argument", ENOENT: "no such file or directory", EBUSY: "device or resource busy",
-  EEXIST: "file exists", EACCES: "permission denied", EPERM: "operation not permitted",
-  ENOTEMPTY: "directory not empty", EOPNOTSUPP: "operation not supported", ENOSPC: "no space left on device",
-  EAGAIN: "resource temporarily unavailable", EROFS: "read-only file system", ENODEV: "no such device",
-  ENOTDIR: "not a directory", ESRCH: "no such process", ERANGE: "result too large",
-};
-
-export class CgroupError extends Error {
-  constructor(readonly op: string, readonly path: string, readonly code: string, description?: string) {
-    super(`${op} ${path}: ${code} (${description ?? DESCRIPTIONS[code] ?? "error"})`);
-    this.name = "CgroupError";
-  }
-}
+export { CgroupError, DESCRIPTIONS } from "./error.ts";
+import { CgroupError, DESCRIPTIONS } from "./error.ts";
 
 function errnoOf(e: unknown): { code: string; description?: string } {
   const err = e as NodeJS.ErrnoException;
@@ -235,33 +223,4 @@ export function readPidsRecursive(fs: CgroupFs, dir: string): number[] {
   };
   walk(dir);
   return out;
-}
-
-/** rmdir berth's shared parent (/berth) unless another container still lives there. */
-export function tryRemoveParent(fs: CgroupFs, dir: string): void {
-  try {
-    rmdirRetry(fs, dir, 0);
-  } catch (e) {
-    if (!(e instanceof CgroupError) || (e.code !== "EBUSY" && e.code !== "ENOTEMPTY")) throw e;
-  }
-}
-
-/**
- * Delete's quick path for a stopped container: rmdir the cgroup directories recorded at create
- * (one per hierarchy) and, for the default /berth/<id>, the shared parent once empty, without
- * loading a manager. False as soon as one is busy (processes or child cgroups left): the
- * caller then kills what is left and destroys through the manager (ENOENT is fine there).
- */
-export function removeRecordedCgroups(fs: CgroupFs, dirs: string[], sharedParent: boolean): boolean {
-  for (const d of dirs) {
-    try {
-      fs.rmdir(d);
-    } catch (e) {
-      if (e instanceof CgroupError && e.code === "ENOENT") continue;
-      if (e instanceof CgroupError && (e.code === "EBUSY" || e.code === "ENOTEMPTY")) return false;
-      throw e;
-    }
-  }
-  if (sharedParent) for (const p of new Set(dirs.map((d) => d.slice(0, d.lastIndexOf("/"))))) tryRemoveParent(fs, p);
-  return true;
 }

@@ -2,7 +2,6 @@
 //   absolute  -> relative to each hierarchy's root
 //   relative  -> relative to the calling process's own cgroup in that hierarchy (/proc/self/cgroup)
 //   empty     -> /berth/<id>
-import { readFileSync } from "node:fs";
 
 export const BERTH_PARENT = "/berth";
 
@@ -29,7 +28,8 @@ export function parseProcCgroup(text: string): Map<string, string> {
 }
 
 export function readSelfCgroup(): string {
-  return readFileSync("/proc/self/cgroup", "utf8");
+  // node:fs on first use: delete's quick path imports this module for inBerthParent alone
+  return (require("node:fs") as typeof import("node:fs")).readFileSync("/proc/self/cgroup", "utf8");
 }
 
 /** Throws on ".." components or a systemd-style "slice:prefix:name" path (no systemd driver). */

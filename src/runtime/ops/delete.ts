@@ -2,7 +2,8 @@
 // Works on half-created containers too (a create that was killed midway).
 import type { StateStore, Status } from "../state.ts";
 import { isAlive, NotFoundError, type ContainerState } from "../state.ts";
-import { realFs, removeRecordedCgroups } from "../cgroups/fs.ts";
+import { realFs } from "../cgroups/fs.ts";
+import { removeRecordedCgroups } from "../cgroups/remove.ts";
 import { inBerthParent } from "../cgroups/path.ts";
 import { managerFor, sleep, statusOf } from "./common.ts";
 import { sleepSync } from "../../sys/sleep.ts";
