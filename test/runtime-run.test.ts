@@ -2,8 +2,8 @@
 // bin/berth-runtime, asserting what the process inside saw and what the host holds.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { busyboxRootfs } from "./fixtures/images.ts";
@@ -250,6 +250,38 @@ describe("devices cgroup", () => {
     assert.match(r.stdout, /made/, "mknod is allowed ('m' on every device, as runc)");
     assert.ok(!r.stdout.includes("read-disk"), "reading a disk must be denied");
     assert.match(r.stderr, /Operation not permitted/);
+  });
+
+  // the helper made /dev/null with the caller's umask (022) in a foreground run: 0644, so a
+  // non-root process could not write to it; created-then-started containers had 0666
+  it("makes the default devices 0666 whatever the caller's umask, in run and in create+start", async () => {
+    const cmd = "ls -l /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty | cut -c1-10; echo x > /dev/null && echo null-writable";
+    const b = bundle(["sh", "-c", cmd], (s) => (s.process!.user = { uid: 1000, gid: 1000 }));
+    const old = process.umask(0o077);
+    try {
+      for (const how of ["run", "create"]) {
+        let out: string;
+        if (how === "run") {
+          const r = runIn(root, b, "devmode-run");
+          assert.equal(r.code, 0, r.stderr);
+          out = r.stdout;
+        } else {
+          // the init inherits create's stdout: a file of ours, read once the container stopped
+          const log = join(b.dir, "out");
+          const fd = openSync(log, "w");
+          const c = spawnSync(RUNTIME, ["--root", root, "create", "--bundle", b.dir, "devmode-c"], { stdio: ["ignore", fd, fd] });
+          closeSync(fd);
+          assert.equal(c.status, 0, readFileSync(log, "utf8"));
+          assert.equal(rt(root, ["start", "devmode-c"]).code, 0);
+          for (let i = 0; i < 200 && JSON.parse(rt(root, ["state", "devmode-c"]).stdout).status !== "stopped"; i++) await Bun.sleep(5);
+          out = readFileSync(log, "utf8");
+          assert.equal(rt(root, ["delete", "devmode-c"]).code, 0);
+        }
+        assert.deepEqual(out.trim().split("\n"), [...Array(6).fill("crw-rw-rw-"), "null-writable"], `${how}: ${out}`);
+      }
+    } finally {
+      process.umask(old);
+    }
   });
 
   it("refuses a malformed device rule naming the field", () => {

@@ -121,6 +121,9 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
 
   // --- parent, before clone -----------------------------------------------------------------
   P("DUMPABLE", [0], "make the helper non-dumpable (its /proc entries stay root-only)");
+  // what the helper and the child create (the exec fifo, devices, mount points) gets exactly the
+  // mode the plan says, whatever umask berth was started with; the process gets its own at the end
+  P("UMASK", [0], "umask 0");
   if (ctx.cgroupGate && !childJoins) P("WAIT_GO", [b.fd.go], "wait until the cgroup is made");
   if (!ctx.cloneIntoCgroup && !childJoins) for (const f of ctx.cgroupProcs) P("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
   // A cgroup namespace made by clone is rooted at the *parent's* cgroup; a child cloned into
@@ -136,7 +139,6 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   const joinedMount = namespaces.find((n) => n.type === "mount" && n.path);
   if (ctx.execFifo) {
     // made by the helper so that TypeScript needs no mkfifo; 0622 so any container user can open it
-    P("UMASK", [0], "umask 0 for the exec fifo");
     P("MKNOD", [ctx.execFifo, S_IF.FIFO | 0o622, 0], `create exec fifo ${ctx.execFifo}`);
     P("OPEN_FD", [ctx.execFifo, O.PATH, b.fd.fifo], `open exec fifo ${ctx.execFifo} as fd ${b.fd.fifo}`);
   }
