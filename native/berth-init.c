@@ -760,12 +760,15 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
     report(REPORT_READY, 0, (int)getpid(), NULL);
     break;
   case OP_WAIT_FIFO: {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", (int)I(0));
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    CHECK(fd, "exec fifo");
-    CHECK(write(fd, "0", 1), "exec fifo");
-    close(fd);
+    /* The fd is the exec fifo, opened read-write by the parent before clone (so the fifo always
+     * has a reader while this process lives, and a start finds none once it died): block until
+     * `start` writes its byte. */
+    char b;
+    ssize_t n;
+    do n = read((int)I(0), &b, 1);
+    while (n < 0 && errno == EINTR);
+    CHECK(n, "exec fifo");
+    if (n == 0) fail(EPIPE, "exec fifo", 1);
     close((int)I(0));
     break;
   }

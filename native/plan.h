@@ -49,7 +49,7 @@ enum plan_op {
   OP_SETUP_CONSOLE = 34,     /* socket fd, rows, cols           */
   OP_CLOSE_FDS = 35,         /* first fd: every fd >= it closes at exec */
   OP_REPORT_READY = 36,      /* -                               */
-  OP_WAIT_FIFO = 37,         /* fd of the exec fifo (O_PATH)    */
+  OP_WAIT_FIFO = 37,         /* fd of the exec fifo (read-write) */
   OP_RESOLVE_EXEC = 38,      /* file, PATH value                */
   OP_EXEC = 39,              /* argc, argv..., envc, env...     */
   OP_UNSHARE = 40,           /* flags                           */

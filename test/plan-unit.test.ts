@@ -1,7 +1,8 @@
 // The plan compiler without root: golden plans, the wire format, and validation errors.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compilePlan, type CompileContext } from "../src/runtime/plan/compile.ts";
 import { encodePlan } from "../src/runtime/plan/encode.ts";
@@ -140,14 +141,19 @@ describe("plan compiler", () => {
     assert.ok(plain.steps.some((s) => s.what.startsWith("leave the container's cgroup")));
   });
 
-  it("refuses a container without /proc where its init needs it (exec fifo, read-only root)", () => {
+  it("refuses a container without /proc where its init needs it (read-only root), not for the exec fifo", () => {
     const noProc = (readonly: boolean) => {
       const spec = defaultSpec({ terminal: false });
       spec.mounts = spec.mounts!.filter((m) => m.destination !== "/proc");
       spec.root!.readonly = readonly;
       return spec;
     };
-    assert.throws(() => compilePlan(noProc(false), ctx()), /no \/proc mount.*`start`/);
+    // the init inherits the exec fifo open from the helper: it needs no /proc to wait for start
+    const created = compilePlan(noProc(false), ctx());
+    assert.ok(created.steps.some((s) => s.op === "WAIT_FIFO"));
+    const open = created.steps.find((s) => s.op === "OPEN_FD" && s.args[0] === "/run/berth-runtime/c1/exec.fifo");
+    assert.equal(open?.who, "parent");
+    assert.equal(open?.args[1], 2 /* O_RDWR: no path lookup by the init */);
     assert.throws(() => compilePlan(noProc(true), ctx({ mode: "foreground", execFifo: undefined })), /root\.readonly/);
     // run without a fifo and with a writable root needs no /proc
     assert.ok(compilePlan(noProc(false), ctx({ mode: "foreground", execFifo: undefined })).steps.length > 0);
@@ -282,15 +288,40 @@ describe("config validation", () => {
   });
 });
 
-describe("start's wait on the exec fifo", () => {
-  it("succeeds when the init was released, ran and exited between two reads", async () => {
-    const { awaitRelease } = await import("../src/runtime/ops/start.ts");
-    const reads = [false, true]; // empty on the first read; the byte is there on the re-read
-    await awaitRelease(() => reads.shift() ?? false, () => false, "c1");
+describe("start's release on the exec fifo", () => {
+  // the init holds the fifo read-write while it lives; start writes without waiting for it
+  const fifoIn = (dir: string) => {
+    const { mknod, S_IFIFO } = require("../src/sys/ffi.ts") as typeof import("../src/sys/ffi.ts");
+    const path = join(dir, "exec.fifo");
+    mknod(path, S_IFIFO | 0o600);
+    return path;
+  };
+  it("writes the init's byte and removes the fifo", async () => {
+    const { release } = await import("../src/runtime/ops/start.ts");
+    const dir = mkdtempSync(join(tmpdir(), "berth-fifo-"));
+    const path = fifoIn(dir);
+    const init = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    try {
+      release(path, "c1");
+      const b = Buffer.alloc(4);
+      assert.equal(readSync(init, b), 1);
+      assert.equal(b[0], 0x30);
+      assert.ok(!existsSync(path));
+    } finally {
+      closeSync(init);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
-  it("fails when the init died and the fifo is empty", async () => {
-    const { awaitRelease } = await import("../src/runtime/ops/start.ts");
-    await assert.rejects(awaitRelease(() => false, () => false, "c1"), /exited before it could be started/);
+  it("fails at once when no init holds the fifo (it died), leaving the fifo", async () => {
+    const { release } = await import("../src/runtime/ops/start.ts");
+    const dir = mkdtempSync(join(tmpdir(), "berth-fifo-"));
+    const path = fifoIn(dir);
+    try {
+      assert.throws(() => release(path, "c1"), /container c1 exited before it could be started/);
+      assert.ok(existsSync(path));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -79,6 +79,8 @@ describe("runtime CLI", () => {
         // /bin/true exits at once, maybe before its byte is seen: start must still succeed
         const id = `st-q${i}`;
         assert.equal(rt(root, ["create", "--bundle", b.dir, id]).code, 0);
+        // only its owner may open it: a container user cannot start it (the init inherits it open)
+        assert.equal(statSync(join(root, id, "exec.fifo")).mode & 0o777, 0o600);
         process.env.BERTH_TRACE = "1";
         const r = rt(root, ["start", id]);
         delete process.env.BERTH_TRACE;
@@ -104,6 +106,18 @@ describe("runtime CLI", () => {
     assert.match(dead.stderr, /cannot start a container that is stopped|exited before it could be started/);
     assert.ok(Date.now() - t0 < 5000, `start of a dead container took ${Date.now() - t0} ms`);
     assert.equal(rt(root, ["delete", "st-dead"]).code, 0);
+    // no /proc in the container: the init waits on the fifo it inherited, not on a path
+    const out = join(b.dir, "noproc-out");
+    const np = bundle(["sh", "-c", `echo started > /out/x`], (s) => {
+      s.mounts = [...s.mounts!.filter((m) => m.destination !== "/proc"), { destination: "/out", type: "bind", source: mkdirOut(out), options: ["rbind"] }];
+      s.root!.readonly = false;
+    });
+    assert.equal(rt(root, ["create", "--bundle", np.dir, "st-noproc"]).code, 0);
+    const sp = rt(root, ["start", "st-noproc"]);
+    assert.equal(sp.code, 0, sp.stderr);
+    for (let i = 0; i < 400 && !existsSync(join(out, "x")); i++) Bun.sleepSync(5);
+    assert.equal(readFileSync(join(out, "x"), "utf8"), "started\n");
+    assert.equal(rt(root, ["delete", "--force", "st-noproc"]).code, 0);
     // a poststart hook: the full start runs it
     const mark = join(b.dir, "poststart-ran");
     const hb = bundle(["true"], (s) => (s.hooks = { poststart: [{ path: "/bin/sh", args: ["sh", "-c", `echo ok > ${mark}`] }] }));
@@ -210,6 +224,11 @@ describe("runtime CLI", () => {
     assert.match(r.stderr, /systemd cgroup driver is not supported/);
   });
 });
+
+function mkdirOut(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 function readdirSafe(dir: string): string[] {
   try {

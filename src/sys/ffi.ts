@@ -1,6 +1,6 @@
 // The few libc calls node:fs lacks (xattrs, mknod, flock, mount, bpf), behind one small module using bun:ffi.
 // Every function throws an Error carrying the errno name and the path it was about.
-// A few plain file calls (open, read, poll, unlink, rmdir) are here too, for `berth-runtime start`
+// A few plain file calls (open, read, write, unlink, rmdir) are here too, for `berth-runtime start`
 // and `delete`'s quick paths: loading node:fs costs ~1 ms of a compiled command, bun:ffi ~0.3 ms
 // and each symbol ~0.06 ms; those commands take 4-6 ms in all (bench/RESULTS.md).
 import type { FFIFunction, Pointer } from "bun:ffi";
@@ -25,7 +25,7 @@ const SIGNATURES = {
   syscall: (t: T) => ({ args: [t.i64, t.i64, t.ptr, t.u64], returns: t.i64 }),
   open: (t: T) => ({ args: [t.ptr, t.i32], returns: t.i32 }),
   read: (t: T) => ({ args: [t.i32, t.ptr, t.u64], returns: t.i64 }),
-  poll: (t: T) => ({ args: [t.ptr, t.u64, t.i32], returns: t.i32 }),
+  write: (t: T) => ({ args: [t.i32, t.ptr, t.u64], returns: t.i64 }),
   unlink: (t: T) => ({ args: [t.ptr], returns: t.i32 }),
   rmdir: (t: T) => ({ args: [t.ptr], returns: t.i32 }),
 } satisfies Record<string, (t: T) => FFIFunction>;
@@ -151,9 +151,9 @@ export function flock(fd: number, op: number, what = `fd ${fd}`): boolean {
 // ---- plain file calls without node:fs (see the top of this file)
 
 const O_RDONLY = 0;
+const O_WRONLY = 1;
 const O_NONBLOCK = 0o4000;
 const O_CLOEXEC = 0o2000000;
-const POLLIN = 1;
 
 /** unlink(2). */
 export function unlinkPath(path: string): void {
@@ -178,30 +178,18 @@ export function readSmallFile(path: string, max = 4096): Uint8Array | undefined 
   }
 }
 
-/** A fifo's read end, opened without waiting for a writer (O_NONBLOCK). */
-export function openFifoReader(path: string): number {
-  const fd = sym("open")(ptr(cstr(path)), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+/** A fifo's write end, opened without waiting (O_NONBLOCK): ENXIO when it has no reader. */
+export function openFifoWriter(path: string): number {
+  const fd = sym("open")(ptr(cstr(path)), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) fail("open", path);
   return fd;
 }
 
-/** poll(2) for input (or hang-up) on one fd: false when `ms` passed first. */
-export function waitReadable(fd: number, ms: number): boolean {
-  const pfd = new Int32Array([fd, POLLIN]); // struct pollfd { int fd; short events, revents; }
-  const n = sym("poll")(ptr(pfd), 1, ms);
-  if (n < 0) {
-    if (errno() === E().EINTR) return false;
-    fail("poll", `fd ${fd}`);
-  }
-  return n > 0;
-}
-
-/** read(2) into buf; the byte count (0 at end of file), -1 for EAGAIN. */
-export function readFd(fd: number, buf: Uint8Array): number {
-  const n = Number(sym("read")(fd, ptr(buf), buf.length));
-  if (n >= 0) return n;
-  if (errno() === E().EAGAIN) return -1;
-  fail("read", `fd ${fd}`);
+/** write(2) of buf; the byte count written. */
+export function writeFd(fd: number, buf: Uint8Array): number {
+  const n = Number(sym("write")(fd, ptr(buf), buf.length));
+  if (n < 0) fail("write", `fd ${fd}`);
+  return n;
 }
 
 export function closeFd(fd: number): void {

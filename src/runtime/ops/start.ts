@@ -1,10 +1,8 @@
-// start: release a created container's init by reading its exec fifo, then remove the fifo
+// start: release a created container's init by writing to its exec fifo, then remove the fifo
 // (its absence is what marks the container as running).
-import { closeSync, constants, openSync, readSync, unlinkSync } from "node:fs";
+import { closeSync, constants, openSync, unlinkSync, writeSync } from "node:fs";
 import type { StateStore } from "../state.ts";
-import { isAlive } from "../state.ts";
-import { sleep, statusOf } from "./common.ts";
-import { sleepSync } from "../../sys/sleep.ts";
+import { statusOf } from "./common.ts";
 import { trace } from "../../sys/trace.ts";
 import { runHooks, stateJson, warn } from "./hooks.ts";
 
@@ -25,30 +23,8 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
     const code = await r.exit;
     if (code !== 0) throw new Error(`hooks.startContainer[${i}] (${h.path}): exited with status ${code}`);
   }
-  const fifo = store.fifo(id);
-  // Non-blocking, so that a dead init cannot hang us: poll until the init's byte arrives.
-  const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const buf = Buffer.alloc(1);
-    const readByte = (): boolean => {
-      try {
-        return readSync(fd, buf, 0, 1, null) === 1;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-        return false;
-      }
-    };
-    trace("start: fifo opened");
-    await awaitRelease(readByte, () => isAlive(s), id);
-    trace("start: released");
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    unlinkSync(fifo);
-  } catch {
-    /* gone already */
-  }
+  release(store.fifo(id), id);
+  trace("start: released");
   if (hooks.poststart?.length) {
     try {
       await runHooks("poststart", hooks.poststart, stateJson(s, "running"));
@@ -58,19 +34,30 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
   }
 }
 
-/** Wait for the init's byte on the exec fifo. A short-lived program can be released, run and
- *  exit between two reads: it is gone, but its byte is in the fifo. Only an empty fifo after
- *  the init died means it died before start. */
-export async function awaitRelease(readByte: () => boolean, alive: () => boolean, id: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    if (readByte()) return;
-    if (!alive()) {
-      if (readByte()) return;
-      throw new Error(`container ${id} exited before it could be started`);
-    }
-    if (i > 10_000) throw new Error(`container ${id} did not respond on its exec fifo`);
-    // the byte is usually a fraction of a millisecond away: wait for it without the event loop
-    if (i < 200) sleepSync(0.05);
-    else await sleep(1);
+/** Write the byte the init waits for on its exec fifo, then remove the fifo (its absence marks
+ *  the container as running). The init holds the fifo open read-write from before clone, so the
+ *  fifo has a reader exactly while the init lives: with none (ENXIO) or gone mid-write (EPIPE), it
+ *  died before it could be started. Non-blocking: nothing here waits for the init. */
+export function release(fifo: string, id: string): void {
+  const died = (e: unknown): boolean => ["ENXIO", "EPIPE"].includes((e as NodeJS.ErrnoException).code ?? "");
+  let fd: number;
+  try {
+    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    if (died(e)) throw new Error(`container ${id} exited before it could be started`);
+    throw e;
+  }
+  try {
+    writeSync(fd, "0");
+  } catch (e) {
+    if (died(e)) throw new Error(`container ${id} exited before it could be started`);
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    unlinkSync(fifo);
+  } catch {
+    /* gone already */
   }
 }

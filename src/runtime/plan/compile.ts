@@ -103,10 +103,9 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   // the rootfs is set up in a mount namespace of the container's own: new, or joined by path
   const newMountNs = isNew("mount") || namespaces.some((n) => n.type === "mount" && n.path);
 
-  // After pivot_root the init reaches its O_PATH fds through /proc/self/fd (the exec fifo it waits
-  // on, remounts by fd): without a /proc it would fail once create has already reported success.
+  // After pivot_root the init reaches its O_PATH fds through /proc/self/fd (remounts by fd):
+  // without a /proc it would fail once create has already reported success.
   if (newMountNs && !(spec.mounts ?? []).some((m) => clean(m.destination) === "/proc")) {
-    if (ctx.execFifo) throw new CompileError("mounts: the container has no /proc mount, which its init needs to wait for `start` (as runc's does); mount proc on /proc");
     if (spec.root?.readonly) throw new CompileError("root.readonly: the root is remounted read-only through /proc/self/fd, and the container has no /proc mount; mount proc on /proc");
   }
 
@@ -138,9 +137,13 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   for (const n of joined) P("SETNS", [n.path!, NS_CLONE_FLAG[n.type]!], `join ${n.type} namespace ${n.path}`);
   const joinedMount = namespaces.find((n) => n.type === "mount" && n.path);
   if (ctx.execFifo) {
-    // made by the helper so that TypeScript needs no mkfifo; 0622 so any container user can open it
-    P("MKNOD", [ctx.execFifo, S_IF.FIFO | 0o622, 0], `create exec fifo ${ctx.execFifo}`);
-    P("OPEN_FD", [ctx.execFifo, O.PATH, b.fd.fifo], `open exec fifo ${ctx.execFifo} as fd ${b.fd.fifo}`);
+    // Made by the helper so that TypeScript needs no mkfifo, and opened read-write before clone:
+    // the init inherits the fd and waits on it for `start`'s byte. The fifo has a reader exactly
+    // as long as the init lives (the parent closes its copy after clone), so `start` writes without
+    // waiting for the init to be scheduled, and an init that died shows as ENXIO at once. The
+    // init never opens the path, so only its owner may (0600): no container user can start it.
+    P("MKNOD", [ctx.execFifo, S_IF.FIFO | 0o600, 0], `create exec fifo ${ctx.execFifo}`);
+    P("OPEN_FD", [ctx.execFifo, O.RDWR, b.fd.fifo], `open exec fifo ${ctx.execFifo} read-write as fd ${b.fd.fifo}`);
   }
   b.stdioBeforeClone(proc, mon, ctx.consoleSocket);
   b.cloneWith(cloneFlags, `clone ${describeClone(cloneFlags)}`, ctx.cloneIntoCgroup);
@@ -157,6 +160,7 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
     Q("RELEASE_CHILD", [], "let the child continue");
   }
   if (childJoins) Q("CLOSE", [b.fd.go], `close the go pipe ${b.fd.go} (the child waits on it)`);
+  if (ctx.execFifo) Q("CLOSE", [b.fd.fifo], `close the exec fifo ${b.fd.fifo} (the child waits on it)`);
   // a monitor whose child joined the cgroup never was in it: nothing to leave
   b.parentAfterClone(proc, ctx.mode, mon, childJoins ? undefined : ctx.leaveCgroup);
 
