@@ -264,6 +264,25 @@ describe("v1 lifecycle on a fake fs", () => {
     assert.equal(fs.read(`${R}/cpuset/berth/c1/cpuset.mems`), "0");
     m.create(); // idempotent
   });
+  it("cpuset: new levels get the values of the deepest existing one, read once", () => {
+    const fs = fakeV1Host();
+    fs.addDir(`${R}/cpuset/berth`, { "cgroup.procs": "", "cpuset.cpus": "1", "cpuset.mems": "0" }); // restricted by an admin
+    const reads: string[] = [];
+    const read = fs.read.bind(fs);
+    fs.read = (p: string) => (p.includes("/cpuset") && reads.push(p), read(p));
+    v1(undefined, fs).create();
+    fs.read = read;
+    assert.equal(fs.read(`${R}/cpuset/berth/c1/cpuset.cpus`), "1");
+    assert.deepEqual(reads, [`${R}/cpuset/berth/cpuset.cpus`, `${R}/cpuset/berth/cpuset.mems`]);
+    assert.deepEqual(fs.writes.filter((w) => w.file.includes("/cpuset/")).map((w) => w.file.replace(`${R}/cpuset/`, "")), ["berth/c1/cpuset.cpus", "berth/c1/cpuset.mems"]);
+    // an existing level left empty by someone else: every level is checked and filled
+    const fs2 = fakeV1Host();
+    fs2.addDir(`${R}/cpuset/berth`, { "cgroup.procs": "", "cpuset.cpus": "", "cpuset.mems": "" });
+    v1(undefined, fs2).create();
+    assert.equal(fs2.read(`${R}/cpuset/berth/cpuset.cpus`), "0-1");
+    assert.equal(fs2.read(`${R}/cpuset/berth/c1/cpuset.cpus`), "0-1");
+    assert.equal(fs2.read(`${R}/cpuset/berth/c1/cpuset.mems`), "0");
+  });
   it("apply writes the plan; EINVAL ordering is retried; bfq weight fallback", () => {
     const fs = fakeV1Host();
     const m = v1(undefined, fs);

@@ -54,8 +54,13 @@ export function bindTogether(names: Name[]): void {
 const ptr = (b: NodeJS.TypedArray): Pointer => ffi().ptr(b);
 const E = (): Record<string, number> => (require("node:os") as typeof import("node:os")).constants.errno as Record<string, number>;
 
+// The codes a quick path meets in normal operation (delete's rmdir of a shared parent that is
+// still busy): named without loading node:os (~0.3 ms). Linux numbers, the same on x86_64 and
+// arm64 (asm-generic), the only Linux architectures Bun runs on.
+export const COMMON_ERRNO: Record<number, string> = { 1: "EPERM", 2: "ENOENT", 4: "EINTR", 6: "ENXIO", 11: "EAGAIN", 13: "EACCES", 16: "EBUSY", 17: "EEXIST", 20: "ENOTDIR", 22: "EINVAL", 39: "ENOTEMPTY" };
 let errnoNames: Map<number, string> | undefined;
 function errnoName(e: number): string | undefined {
+  if (COMMON_ERRNO[e]) return COMMON_ERRNO[e];
   errnoNames ??= new Map(Object.entries(E()).map(([k, v]) => [v, k]));
   return errnoNames.get(e);
 }

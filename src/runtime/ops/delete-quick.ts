@@ -16,7 +16,7 @@ export function deleteQuick(root: string, id: string): boolean {
   const s = mapState(root, id);
   if (!isState(s) || s.id !== id || s.phase !== "created" || s.noCgroup || s.cgroupPaths.length === 0) return false;
   if (s.config.hooks?.poststop?.length || !(s.config.linux?.namespaces ?? []).some((n) => n.type === "mount")) return false;
-  const ffi = loadFfi(["open", "read", "close", "rmdir", "unlink"]);
+  const ffi = loadFfi(["open", "read", "close", "rmdir", "unlink", "__errno_location"]);
   if (initAlive(ffi, s.pid, s.startTime)) return false;
   trace("delete: stopped (quick)");
   try {

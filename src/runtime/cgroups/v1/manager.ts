@@ -104,8 +104,8 @@ export class V1Manager implements CgroupManager {
 
   create(): void {
     for (const h of this.hier) {
-      mkdirAll(this.fs, h.root, h.rel);
-      if (h.controllers.includes("cpuset")) ensureCpuset(this.fs, h.root, h.rel);
+      const created = mkdirAll(this.fs, h.root, h.rel);
+      if (h.controllers.includes("cpuset")) ensureCpuset(this.fs, h.root, h.rel, created);
     }
   }
 
