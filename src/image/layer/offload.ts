@@ -53,7 +53,8 @@ class UnpackWorker {
     let w: Worker;
     try {
       w = new Worker(new URL("./worker.ts", import.meta.url).href);
-    } catch {
+    } catch (e) {
+      trace(`unpack worker: unavailable, one lane (${(e as Error).message})`);
       return undefined;
     }
     const ok = await new Promise<boolean>((resolve) => {
