@@ -72,6 +72,21 @@ describe("whole-blob unpack", () => {
     assert.throws(() => decodeBlob(bad, "gzip", diffId, "t"), /incorrect|invalid|unexpected|check|corrupt/i);
   });
 
+  // A trailer that lies (says small, inflates huge: a gzip bomb) passed fitsInMemory and then
+  // went to node:zlib without a bound; a multi-member gzip larger than the bound is legitimate and
+  // must be streamed instead.
+  it("bounds what node:zlib may inflate in memory: beyond it, an error that sends the layer to streaming", () => {
+    const zeros = new Uint8Array(4 << 20);
+    const lying = Buffer.from(gzipSync(zeros));
+    lying.writeUInt32LE(100, lying.length - 4); // ISIZE: "100 bytes"
+    assert.throws(
+      () => decodeBlob(lying, "gzip", diffId, "layer x", 1 << 20),
+      (e: unknown) => e instanceof Error && e.name === "InflatesTooLargeError" && /layer x inflates to more than 1048576 bytes/.test(e.message),
+    );
+    // below the bound, node:zlib still decides: the trailer's length check fails
+    assert.throws(() => decodeBlob(lying, "gzip", diffId, "layer x", 8 << 20), (e: unknown) => e instanceof Error && e.name !== "InflatesTooLargeError" && /length|check|incorrect/i.test(e.message));
+  });
+
   it("maps a downloaded blob's file (an empty one too) and unpacks from the map", async () => {
     const gz = gzipSync(tar);
     const f = join(tmp, "blob.gz");

@@ -319,7 +319,15 @@ async function fetchLayerLocked(
             if (actual !== desc.digest) throw new DigestMismatchError(desc.digest, actual);
           }
         } else if (compression !== "gzip" || fitsInMemory(blob.length, compression, blob.subarray(blob.length - 4))) {
-          applied = await unpacker.applyBlob(blob, compression, tmp, { digest: desc.digest, diffId, blobVerified, file }, { signal, priority: desc.size });
+          try {
+            applied = await unpacker.applyBlob(blob, compression, tmp, { digest: desc.digest, diffId, blobVerified, file }, { signal, priority: desc.size });
+          } catch (e) {
+            // its trailer let it into memory, but it inflates to more (multi-member, or a bomb):
+            // nothing was written yet; stream it to disk, where its diff ID is checked at the end
+            if ((e as Error).name !== "InflatesTooLargeError") throw e;
+            trace(`layer ${desc.digest.slice(7, 19)}: ${(e as Error).message}; streaming it`);
+            applied = await unpacker.apply(once(blob), compression, tmp, { signal, here: true });
+          }
         } else {
           // inflates to more than we want in memory: stream it
           if (!blobVerified) {

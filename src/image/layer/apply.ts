@@ -120,6 +120,15 @@ export function fitsInMemory(size: number, compression: Compression, head?: Uint
   return true;
 }
 
+/** A blob let into memory that inflates to more than its gzip trailer said, beyond the bound:
+ *  nothing was written; the caller streams the layer instead (to disk, diff ID checked at the end). */
+export class InflatesTooLargeError extends Error {
+  override name = "InflatesTooLargeError";
+  constructor(what: string, limit: number) {
+    super(`${what} inflates to more than ${limit} bytes, more than its gzip trailer says: not unpacked in memory`);
+  }
+}
+
 /**
  * Decompress a whole blob; checks the result against `diffId`. gzip goes to libdeflate in one
  * call, into a buffer of the size its trailer announces (the system's libdeflate, else
@@ -127,7 +136,7 @@ export function fitsInMemory(size: number, compression: Compression, head?: Uint
  * diff ID (a multi-member gzip, or corrupt data), node:zlib gets a second try, and only that
  * result's failure or mismatch is an error.
  */
-export function decodeBlob(blob: Uint8Array, compression: Compression, diffId: string, what: string): Uint8Array {
+export function decodeBlob(blob: Uint8Array, compression: Compression, diffId: string, what: string, limit = INFLATED_MAX): Uint8Array {
   const check = (tar: Uint8Array) => sha256Hex(tar) === diffId;
   if (compression === "none") {
     if (!check(blob)) throw new DigestMismatchError(diffId, sha256Hex(blob), `${what} diff ID`);
@@ -144,7 +153,15 @@ export function decodeBlob(blob: Uint8Array, compression: Compression, diffId: s
       }
     trace(`${what}: inflated`);
     if (fast && fast.length % 2 ** 32 === gzipISize(blob) && check(fast)) return fast;
-    const slow = zlib.gunzipSync(blob);
+    // bounded: the trailer that let this blob into memory may lie (a gzip bomb), and a
+    // multi-member gzip's trailer only gives its last member's size
+    let slow: Uint8Array;
+    try {
+      slow = zlib.gunzipSync(blob, { maxOutputLength: limit });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) throw new InflatesTooLargeError(what, limit);
+      throw e;
+    }
     if (!check(slow)) throw new DigestMismatchError(diffId, sha256Hex(slow), `${what} diff ID`);
     return slow;
   }
