@@ -251,14 +251,79 @@ static int open_parent_in_root(const char *root, const char *rel, char *name, si
   return open_in_root(root, buf, O_PATH | O_DIRECTORY);
 }
 
-static int mkdir_in_root(const char *root, const char *rel, mode_t mode) {
+/* rel inside root with its symlinks followed as the container will see them, also where a
+ * link's target does not exist yet: runc makes such targets (an image's /etc/resolv.conf that
+ * points into /run), so the mount lands inside the rootfs. Component by component: a link is read
+ * with readlinkat in its directory (opened with open_in_root) and its target takes the place of
+ * the component; ".." stops at root; from the first missing component on, the rest is taken as
+ * it is. At most 40 links (ELOOP). out: an absolute path whose existing part has no links. */
+static int follow_in_root(const char *root, const char *rel, char *out, size_t outlen) {
+  char todo[8192], next[8192], cur[4096] = "", link[4096];
+  int links = 0, missing = 0;
+  if (snprintf(todo, sizeof todo, "%s", rel) >= (int)sizeof todo) return errno = ENAMETOOLONG, -1;
+  char *p = todo;
+  for (;;) {
+    while (*p == '/') p++;
+    if (!*p) break;
+    char *end = strchrnul(p, '/');
+    char c[256];
+    size_t cl = (size_t)(end - p);
+    if (cl >= sizeof c) return errno = ENAMETOOLONG, -1;
+    memcpy(c, p, cl);
+    c[cl] = 0;
+    p = end;
+    if (strcmp(c, ".") == 0) continue;
+    if (strcmp(c, "..") == 0) {
+      char *slash = strrchr(cur, '/');
+      if (slash) *slash = 0;
+      continue;
+    }
+    if (!missing) {
+      int dir = open_in_root(root, cur[0] ? cur : "/", O_PATH | O_DIRECTORY);
+      if (dir < 0) return -1;
+      struct stat st;
+      int r = fstatat(dir, c, &st, AT_SYMLINK_NOFOLLOW);
+      if (r < 0 && errno != ENOENT) {
+        int saved = errno;
+        close(dir);
+        return errno = saved, -1;
+      }
+      if (r == 0 && S_ISLNK(st.st_mode)) {
+        ssize_t n = readlinkat(dir, c, link, sizeof link - 1);
+        close(dir);
+        if (n < 0) return -1;
+        link[n] = 0;
+        if (++links > 40) return errno = ELOOP, -1;
+        /* the target, then what was left after the link */
+        if (snprintf(next, sizeof next, "%s/%s", link, p) >= (int)sizeof next) return errno = ENAMETOOLONG, -1;
+        memcpy(todo, next, strlen(next) + 1);
+        p = todo;
+        if (link[0] == '/') cur[0] = 0;
+        continue;
+      }
+      close(dir);
+      if (r < 0) missing = 1;
+    }
+    size_t l = strlen(cur);
+    if (l + 1 + cl + 1 > sizeof cur) return errno = ENAMETOOLONG, -1;
+    cur[l] = '/';
+    memcpy(cur + l + 1, c, cl + 1);
+  }
+  if (snprintf(out, outlen, "%s", cur[0] ? cur : "/") >= (int)outlen) return errno = ENAMETOOLONG, -1;
+  return 0;
+}
+
+static int mkdir_in_root(const char *root, const char *given, mode_t mode) {
   /* usually there already: one lookup instead of one per component */
-  int whole = open_in_root(root, rel, O_PATH | O_DIRECTORY);
+  int whole = open_in_root(root, given, O_PATH | O_DIRECTORY);
   if (whole >= 0) {
     close(whole);
     return 0;
   }
   if (errno != ENOENT) return -1;
+  /* something is missing, perhaps behind a link: make what the links point to */
+  char rel[4096];
+  if (follow_in_root(root, given, rel, sizeof rel) < 0) return -1;
   char prefix[4096];
   size_t n = 0;
   const char *p = rel;
@@ -294,6 +359,42 @@ static int mkdir_in_root(const char *root, const char *rel, mode_t mode) {
     p = end;
   }
   return 0;
+}
+
+/* An empty file at rel (a bind mount's target) unless something is there already. O_EXCL: an
+ * existing fifo or device is never opened. A link (ELOOP with O_NOFOLLOW) or a missing parent:
+ * the file is made where the links lead (follow_in_root), its directories too. */
+static int mkfile_in_root(const char *root, const char *given, mode_t mode) {
+  const char *rel = given;
+  char followed[4096];
+  for (int pass = 0; pass < 2; pass++) {
+    char name[256];
+    int parent = open_parent_in_root(root, rel, name, sizeof name);
+    int fd = -1, link = 0;
+    if (parent >= 0) {
+      fd = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+      int saved = errno;
+      struct stat st;
+      /* O_EXCL says EEXIST for a link, whether or not its target exists */
+      if (fd < 0 && saved == EEXIST && fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) link = 1;
+      close(parent);
+      errno = saved;
+    }
+    if (fd >= 0) return close(fd), 0;
+    if ((errno == EEXIST && !link) || errno == EISDIR) return 0;
+    if (pass > 0 || (!link && errno != ENOENT)) return -1;
+    /* behind a link, or a parent missing: create where the links lead */
+    if (follow_in_root(root, given, followed, sizeof followed) < 0) return -1;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", followed);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+      *slash = 0;
+      if (mkdir_in_root(root, dir, 0755) < 0) return -1;
+    }
+    rel = followed;
+  }
+  return -1;
 }
 
 static int mount_at_fd(const char *src, int fd, const char *fstype, unsigned long flags, const char *data) {
@@ -593,16 +694,9 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
   case OP_MKDIR_IN_ROOT:
     CHECK(mkdir_in_root(S(0), S(1), (mode_t)I(2)), S(1));
     break;
-  case OP_MKFILE_IN_ROOT: {
-    char name[256];
-    int parent = open_parent_in_root(S(0), S(1), name, sizeof name);
-    CHECK(parent, S(1));
-    int fd = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, (mode_t)I(2));
-    if (fd < 0 && errno != EEXIST && errno != EISDIR && errno != ELOOP) fail(errno, S(1), 1);
-    if (fd >= 0) close(fd);
-    close(parent);
+  case OP_MKFILE_IN_ROOT:
+    CHECK(mkfile_in_root(S(0), S(1), (mode_t)I(2)), S(1));
     break;
-  }
   case OP_MKNOD_IN_ROOT: {
     char name[256];
     int parent = open_parent_in_root(S(0), S(1), name, sizeof name);

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { busyboxRootfs } from "./fixtures/images.ts";
@@ -67,14 +67,39 @@ describe("isolation", () => {
       assert.deepEqual(readdirSync(host), []);
       assert.ok(existsSync(join(rfs, host, "a/b")));
       assert.ok(existsSync(join(rfs, host, "c")));
-      // a link whose target is missing inside the rootfs: refused, and still nothing on the host
+      // links whose targets are missing inside the rootfs (an image's /etc/resolv.conf pointing
+      // into /run/systemd): the targets are made inside the rootfs, as runc does, for a directory
+      // and for a file bind; still nothing on the host
       rmSync(join(rfs, host), { recursive: true, force: true });
-      const d = runIn(root, bundle(["true"], (s) => {
+      mkdirSync(join(rfs, "etc"), { recursive: true });
+      rmSync(join(rfs, "etc/resolv.conf"), { force: true });
+      symlinkSync(`../../../..${host}/run/resolve/stub.conf`, join(rfs, "etc/resolv.conf"));
+      symlinkSync("/mnt/hop2", join(rfs, "mnt/abs2")); // a link to a link to a missing directory
+      symlinkSync(`${host}/deep/er`, join(rfs, "mnt/hop2"));
+      const conf = join(host, "..", `${host.split("/").pop()}-resolv.conf`);
+      writeFileSync(conf, "nameserver 192.0.2.1\n");
+      const d = runIn(root, bundle(["sh", "-c", "stat -f -c %T /mnt/abs/d; stat -f -c %T /mnt/abs2/x; cat /etc/resolv.conf"], (s) => {
         s.root = { path: rfs, readonly: false };
         s.mounts!.push({ destination: "/mnt/abs/d", type: "tmpfs", source: "tmpfs", options: ["nosuid"] });
+        s.mounts!.push({ destination: "/mnt/abs2/x", type: "tmpfs", source: "tmpfs", options: ["nosuid"] });
+        s.mounts!.push({ destination: "/etc/resolv.conf", type: "bind", source: conf, options: ["rbind", "ro"] });
       }));
-      assert.notEqual(d.code, 0);
-      assert.match(d.stderr, /mount point \/mnt\/abs\/d/);
+      rmSync(conf, { force: true });
+      assert.equal(d.code, 0, d.stderr);
+      assert.deepEqual(d.stdout.trim().split("\n"), ["tmpfs", "tmpfs", "nameserver 192.0.2.1"]);
+      assert.ok(existsSync(join(rfs, host, "d")));
+      assert.ok(existsSync(join(rfs, host, "deep/er/x")));
+      assert.ok(existsSync(join(rfs, host, "run/resolve/stub.conf")));
+      assert.deepEqual(readdirSync(host), []);
+      // a loop of links: refused (ELOOP), nothing made
+      symlinkSync("/mnt/loop-b", join(rfs, "mnt/loop-a"));
+      symlinkSync("/mnt/loop-a", join(rfs, "mnt/loop-b"));
+      const l = runIn(root, bundle(["true"], (s) => {
+        s.root = { path: rfs, readonly: false };
+        s.mounts!.push({ destination: "/mnt/loop-a/x", type: "tmpfs", source: "tmpfs", options: ["nosuid"] });
+      }));
+      assert.notEqual(l.code, 0);
+      assert.match(l.stderr, /\/mnt\/loop-a\/x/);
       assert.deepEqual(readdirSync(host), []);
     } finally {
       rmSync(host, { recursive: true, force: true });
