@@ -313,17 +313,26 @@ static int follow_in_root(const char *root, const char *rel, char *out, size_t o
   return 0;
 }
 
-static int mkdir_in_root(const char *root, const char *given, mode_t mode) {
+static int mkdir_walk(const char *root, const char *rel, mode_t mode);
+
+static int mkdir_in_root(const char *root, const char *rel, mode_t mode) {
   /* usually there already: one lookup instead of one per component */
-  int whole = open_in_root(root, given, O_PATH | O_DIRECTORY);
+  int whole = open_in_root(root, rel, O_PATH | O_DIRECTORY);
   if (whole >= 0) {
     close(whole);
     return 0;
   }
   if (errno != ENOENT) return -1;
-  /* something is missing, perhaps behind a link: make what the links point to */
-  char rel[4096];
-  if (follow_in_root(root, given, rel, sizeof rel) < 0) return -1;
+  if (mkdir_walk(root, rel, mode) == 0) return 0;
+  if (errno != ENOENT) return -1;
+  /* a component is a link whose target is missing: make what the links point to */
+  char followed[4096];
+  if (follow_in_root(root, rel, followed, sizeof followed) < 0) return -1;
+  return mkdir_walk(root, followed, mode);
+}
+
+/* mkdir of each missing component of rel, one by one inside root */
+static int mkdir_walk(const char *root, const char *rel, mode_t mode) {
   char prefix[4096];
   size_t n = 0;
   const char *p = rel;
