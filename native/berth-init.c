@@ -106,50 +106,54 @@ static void __attribute__((noreturn)) fail(int err, const char *detail, int code
 
 /* ---- plan decoding -------------------------------------------------------------------- */
 
-static char *read_all(int fd, size_t *len) {
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  if (!buf) return NULL;
-  for (;;) {
-    if (n == cap) {
-      cap *= 2;
-      char *nb = realloc(buf, cap);
-      if (!nb) return NULL;
-      buf = nb;
-    }
-    ssize_t r = read(fd, buf + n, cap - n);
+static int read_exact(int fd, char *buf, size_t len) {
+  size_t n = 0;
+  while (n < len) {
+    ssize_t r = read(fd, buf + n, len - n);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) return NULL;
-    if (r == 0) break;
+    if (r <= 0) return -1;
     n += (size_t)r;
   }
-  *len = n;
+  return 0;
+}
+
+/* One frame: u32 length, then that many bytes (kept: step strings point into them). */
+static char *read_frame(int fd, size_t *len) {
+  uint32_t l;
+  if (read_exact(fd, (char *)&l, 4) < 0 || l > (64u << 20)) return NULL;
+  char *buf = malloc(l ? l : 1);
+  if (!buf || read_exact(fd, buf, l) < 0) return NULL;
+  *len = l;
   return buf;
 }
 
+/* Decode a frame's steps after those already there (the child's frame follows the parent's). */
 static int decode(char *buf, size_t len) {
   size_t off = 12;
   if (len < 12 || memcmp(buf, PLAN_MAGIC, 4) != 0) return -1;
   uint32_t version, count;
   memcpy(&version, buf + 4, 4);
   memcpy(&count, buf + 8, 4);
-  if (version != PLAN_VERSION || count > 100000) return -1;
-  steps = calloc(count ? count : 1, sizeof *steps);
-  if (!steps) return -1;
+  if (version != PLAN_VERSION || count > 100000 || nsteps + count > 200000) return -1;
+  struct step *all = realloc(steps, (nsteps + count + 1) * sizeof *steps);
+  if (!all) return -1;
+  steps = all;
+  memset(steps + nsteps, 0, (count + 1) * sizeof *steps);
+  struct step *base = steps + nsteps;
   for (uint32_t i = 0; i < count; i++) {
     if (off + 4 > len) return -1;
     uint16_t op, argc;
     memcpy(&op, buf + off, 2);
     memcpy(&argc, buf + off + 2, 2);
     off += 4;
-    steps[i].op = op;
-    steps[i].argc = argc;
-    steps[i].a = calloc(argc ? argc : 1, sizeof(struct arg));
-    if (!steps[i].a) return -1;
+    base[i].op = op;
+    base[i].argc = argc;
+    base[i].a = calloc(argc ? argc : 1, sizeof(struct arg));
+    if (!base[i].a) return -1;
     for (uint16_t j = 0; j < argc; j++) {
       if (off + 1 > len) return -1;
       uint8_t kind = (uint8_t)buf[off++];
-      struct arg *a = &steps[i].a[j];
+      struct arg *a = &base[i].a[j];
       if (kind == 0) {
         if (off + 8 > len) return -1;
         memcpy(&a->i, buf + off, 8);
@@ -169,8 +173,23 @@ static int decode(char *buf, size_t len) {
       }
     }
   }
-  nsteps = count;
+  nsteps += count;
   return off == len ? 0 : -1;
+}
+
+static int plan_fd = -1;
+static int check_args(const struct step *s);
+
+/* Read a frame from the plan fd and append its steps, each checked against its op's shape. */
+static void load_frame(void) {
+  size_t len = 0;
+  uint32_t first = nsteps;
+  char *buf = read_frame(plan_fd, &len);
+  if (!buf || decode(buf, len) < 0) fail(EINVAL, "malformed plan", 1);
+  for (uint32_t i = first; i < nsteps; i++) {
+    current = (int)i;
+    if (check_args(&steps[i]) < 0) fail(EINVAL, "malformed step", 1);
+  }
 }
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -638,8 +657,14 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
     }
     if (pid == 0) {
       if (release_pipe[1] >= 0) close(release_pipe[1]);
-      return (uint32_t)I(1);
+      uint32_t at = (uint32_t)I(1); /* read before load_frame may move the steps */
+      if (at == nsteps) load_frame();
+      close(plan_fd);
+      plan_fd = -1;
+      return at;
     }
+    close(plan_fd);
+    plan_fd = -1;
     child_pid = pid;
     if (release_pipe[0] >= 0) close(release_pipe[0]);
     break;
@@ -918,8 +943,17 @@ static uint32_t run_step(const struct step *s, uint32_t i) {
     int fds[2];
     if (s->op == OP_PIPE) CHECK(pipe2(fds, O_CLOEXEC), "pipe");
     else CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), "socketpair");
+    /* first above both targets: dup3 onto one target must not close the other end (pipe2 may
+     * return one target's number for the other end) */
+    int above = (int)(I(0) > I(1) ? I(0) : I(1)) + 1;
     for (int k = 0; k < 2; k++) {
-      if (fds[k] == (int)I(k)) continue;
+      if (fds[k] >= above) continue;
+      int moved = fcntl(fds[k], F_DUPFD_CLOEXEC, above);
+      CHECK(moved, "fcntl F_DUPFD");
+      close(fds[k]);
+      fds[k] = moved;
+    }
+    for (int k = 0; k < 2; k++) {
       CHECK(dup3(fds[k], (int)I(k), O_CLOEXEC), "dup3");
       close(fds[k]);
     }
@@ -1020,18 +1054,13 @@ int main(int argc, char **argv) {
     dprintf(2, "usage: berth-init PLAN_FD SYNC_FD (run by berth, not by hand)\n");
     return 2;
   }
-  int plan_fd = atoi(argv[1]);
+  plan_fd = atoi(argv[1]);
   sync_fd = atoi(argv[2]);
   /* A dead reader must not kill us silently: write() returns EPIPE instead. */
   signal(SIGPIPE, SIG_IGN);
-  size_t len = 0;
-  char *buf = read_all(plan_fd, &len);
-  close(plan_fd);
-  if (!buf || decode(buf, len) < 0) fail(EINVAL, "malformed plan", 1);
-  for (uint32_t i = 0; i < nsteps; i++) {
-    current = (int)i;
-    if (check_args(&steps[i]) < 0) fail(EINVAL, "malformed step", 1);
-  }
+  /* kept open until clone (a second frame is the child's); never passed to what we exec */
+  fcntl(plan_fd, F_SETFD, FD_CLOEXEC);
+  load_frame();
   uint32_t i = 0;
   while (i < nsteps) {
     current = (int)i;

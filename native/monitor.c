@@ -354,7 +354,12 @@ void monitor_run(const struct monitor_args *args) {
     struct stream *streams[2] = {&out, &err};
     int idx[2] = {i_out, i_err};
     for (int k = 0; k < 2; k++) {
-      if (idx[k] < 0 || !(p[idx[k]].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (idx[k] < 0 || !(p[idx[k]].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) continue;
+      if (p[idx[k]].revents & POLLNVAL) { /* not open: nothing will come (was a busy loop) */
+        flush_stream(streams[k]);
+        streams[k]->fd = -1;
+        continue;
+      }
       char buf[8192];
       ssize_t n = read(streams[k]->fd, buf, sizeof buf);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;

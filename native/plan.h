@@ -1,6 +1,11 @@
 /* The plan wire format shared with src/runtime/plan/ops.ts (a test checks they agree).
  *
- *   header: "BPLN" | u32 version (1) | u32 step count            (little-endian)
+ *   frame:  u32 byte length | plan                                 (little-endian)
+ *   plan:   header, then the steps
+ *   header: "BPLN" | u32 version (2) | u32 step count
+ * The helper reads one frame and runs it. When CLONE's child index is the end of what it read,
+ * the child's steps come as a second frame, which the child reads after clone: the helper can
+ * clone (make the namespaces) while the child's steps are still being compiled.
  *   step:   u16 op | u16 argc | argc x arg
  *   arg:    u8 kind; kind 0 = int: i64; kind 1 = bytes: u32 len, len bytes, one NUL
  *
@@ -10,7 +15,7 @@
 #include <stdint.h>
 
 #define PLAN_MAGIC "BPLN"
-#define PLAN_VERSION 1
+#define PLAN_VERSION 2
 
 enum plan_op {
   OP_WRITE_FILE = 1,         /* path, content                   */

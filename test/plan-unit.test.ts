@@ -201,7 +201,7 @@ describe("plan wire format", () => {
     const bytes = encodePlan({ planFd: 3, syncFd: 4, steps: [{ op: "SETRLIMIT", args: [7, 1024, -1n], what: "", who: "child" }, { op: "CHDIR", args: ["/tmp"], what: "", who: "child" }] });
     const dv = new DataView(bytes.buffer);
     assert.equal(new TextDecoder().decode(bytes.subarray(0, 4)), "BPLN");
-    assert.equal(dv.getUint32(4, true), 1);
+    assert.equal(dv.getUint32(4, true), 2, "version (native/plan.h PLAN_VERSION)");
     assert.equal(dv.getUint32(8, true), 2);
     assert.equal(dv.getUint16(12, true), Op.SETRLIMIT);
     assert.equal(dv.getUint16(14, true), 3);
@@ -215,6 +215,17 @@ describe("plan wire format", () => {
     assert.equal(new TextDecoder().decode(bytes.subarray(chdir + 9, chdir + 13)), "/tmp");
     assert.equal(bytes[chdir + 13], 0);
     assert.equal(bytes.length, chdir + 14);
+  });
+
+  it("frames a plan with its byte length, at native/plan.h's version", async () => {
+    const { encodeFrame } = await import("../src/runtime/plan/encode.ts");
+    const header = readFileSync(join(import.meta.dir, "../native/plan.h"), "utf8");
+    const steps = [{ op: "CHDIR" as const, args: ["/tmp"], what: "", who: "child" as const }];
+    const plain = encodePlan({ planFd: 3, syncFd: 4, steps });
+    assert.equal(new DataView(plain.buffer, plain.byteOffset).getUint32(4, true), Number(/#define PLAN_VERSION (\d+)/.exec(header)![1]));
+    const frame = encodeFrame(steps);
+    assert.equal(new DataView(frame.buffer, frame.byteOffset).getUint32(0, true), frame.length - 4);
+    assert.deepEqual(frame.subarray(4), plain);
   });
 
   it("encodes every int64 and UTF-8 string exactly", () => {

@@ -4,9 +4,9 @@
 import { helperPath } from "../sys/paths.ts";
 import { errnoText, SIGNALS } from "./linux.ts";
 import { spawnHelper, type Spawned, type StdioSlot } from "../sys/spawn.ts";
-import { encodePlan } from "./plan/encode.ts";
+import { encodeFrame } from "./plan/encode.ts";
 import { REPORT_SIZE, Report } from "./plan/ops.ts";
-import { helperFds, type Plan } from "./plan/types.ts";
+import { helperFds, type Plan, type Step } from "./plan/types.ts";
 
 export class StepError extends Error {
   override name = "StepError";
@@ -22,8 +22,12 @@ export class StepError extends Error {
 
 export interface HelperRun {
   child: Spawned;
-  /** hand the helper its plan (it waits for it); call once */
+  /** hand the helper its plan (it waits for it); call once, after sendHead if that was called */
   send(plan: Plan): void;
+  /** hand the helper the steps before the child's (parent, clone, parent after clone) so that it
+   *  can clone while the child's are compiled; `send` then sends only the rest. Only for a plan
+   *  whose parent does not wait before clone (see PlanHead.split): the child reads the rest. */
+  sendHead(steps: Step[]): void;
   /** the container's host pid, once the helper reported it */
   pid: Promise<number>;
   /** resolves when the init reported ready (setup done); rejects with a StepError */
@@ -70,6 +74,7 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
   const child = spawnHelper(helperPath(), io.sealed ? ["--sealed", ...args] : args, stdio, io.detached ?? false);
 
   let plan: Plan | undefined;
+  let headLength = 0;
   let hookRunner: ((pid: number) => Promise<void>) | undefined;
   let hookError: Error | undefined;
   let resolvePid!: (n: number) => void;
@@ -132,7 +137,17 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
     send(p: Plan) {
       if (p.planFd !== planFd || p.syncFd !== syncFd) throw new Error("plan compiled for other helper fds");
       plan = p;
-      child.writeAndClose(planFd, encodePlan(p));
+      try {
+        child.writeAndClose(planFd, encodeFrame(p.steps.slice(headLength)));
+      } catch (e) {
+        // after a head: a helper that failed in it has exited, and its report says why
+        if (!headLength || (e as NodeJS.ErrnoException).code !== "EPIPE") throw e;
+      }
+    },
+    sendHead(steps) {
+      plan = { steps, planFd, syncFd };
+      headLength = steps.length;
+      child.write(planFd, encodeFrame(steps));
     },
     onHooks(run) {
       hookRunner = run;

@@ -12,6 +12,8 @@ export interface Spawned {
   kill(signal: NodeJS.Signals | number): void;
   /** write all of `data` to the pipe at child fd `fd` (a "pipe-in" slot), then close it */
   writeAndClose(fd: number, data: Uint8Array): void;
+  /** write all of `data` to that pipe and keep it open */
+  write(fd: number, data: Uint8Array): void;
   /** follow a "pipe-out" slot until EOF (the read keeps the process alive); returns a canceller */
   follow(fd: number, onData: (chunk: Uint8Array) => void, onEnd: () => void): () => void;
   /** close our ends of the pipes that are still open */
@@ -44,6 +46,10 @@ function spawnBun(path: string, args: string[], stdio: StdioSlot[], detached: bo
         closeSync(our);
         open.delete(fd);
       }
+    },
+    write(fd, data) {
+      const our = ours[fd]!;
+      for (let off = 0; off < data.length; ) off += writeSync(our, data, off);
     },
     follow(fd, onData, onEnd) {
       open.delete(fd);
@@ -93,6 +99,11 @@ function spawnNode(path: string, args: string[], stdio: StdioSlot[], detached: b
       const w = child.stdio[fd] as NodeJS.WritableStream & { on(e: string, f: () => void): void };
       w.on("error", () => {});
       w.end(data);
+    },
+    write(fd, data) {
+      const w = child.stdio[fd] as NodeJS.WritableStream & { on(e: string, f: () => void): void };
+      w.on("error", () => {});
+      w.write(data);
     },
     follow(fd, onData, onEnd) {
       const r = child.stdio[fd] as Readable;

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { CgroupManager } from "../cgroups/index.ts";
 import { startHelper, type HelperRun } from "../helper.ts";
-import { compilePlan, type CompileContext, type MonitorContext } from "../plan/compile.ts";
+import { compileInPhases, compilePlan, type CompileContext, type MonitorContext } from "../plan/compile.ts";
 import type { Plan } from "../plan/types.ts";
 import type { Spec } from "../spec.ts";
 import { procStart, writeAtomic, type ContainerState, type StateStore } from "../state.ts";
@@ -58,16 +58,15 @@ export function needsStart(spec: Spec): boolean {
   return !!(spec.hooks?.startContainer?.length || spec.hooks?.poststart?.length);
 }
 
-export function planFor(
-  spec: Spec,
-  bundle: string,
-  rootfs: string,
-  cg: CgroupManager,
-  o: Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean; isDirectory?: (p: string) => boolean },
-  fifo?: string,
-): Plan {
+type PlanOptions = Omit<CreateOptions, "id" | "bundle"> & { id?: string; hookSync?: boolean; isDirectory?: (p: string) => boolean };
+
+export function planFor(spec: Spec, bundle: string, rootfs: string, cg: CgroupManager, o: PlanOptions, fifo?: string): Plan {
+  return compilePlan(spec, planContext(spec, bundle, rootfs, cg, o, fifo));
+}
+
+function planContext(spec: Spec, bundle: string, rootfs: string, cg: CgroupManager, o: PlanOptions, fifo?: string): CompileContext {
   const into = cloneIntoCgroupDir(cg, spec.linux?.namespaces);
-  return compilePlan(spec, {
+  return {
     rootfs,
     bundle,
     cgroupProcs: cg.joinFiles(),
@@ -92,7 +91,7 @@ export function planFor(
     idMapper: rootless() ? "newidmap" : "write",
     loopbackUp: o.loopbackUp,
     isDirectory: o.isDirectory,
-  });
+  };
 }
 
 export interface Created {
@@ -159,7 +158,17 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
     // start hooks need a start phase, so a foreground run with hooks waits on the fifo too
     const fifo = !o.foreground || needsStart(spec) ? store.fifo(o.id) : undefined;
     if (gate) {
-      const plan = planFor(spec, bundle, rootfs, cg, { ...o, seccomp, hookSync }, fifo);
+      // where the child joins its cgroup itself, the helper gets the parent's steps first and
+      // clones (the costly namespaces) while the child's are compiled
+      const phases = compileInPhases(spec, planContext(spec, bundle, rootfs, cg, { ...o, seccomp, hookSync }, fifo));
+      const head = phases.next();
+      if (!head.done && head.value.split) {
+        helper.sendHead(head.value.steps);
+        trace("create: plan head sent");
+      }
+      let r = phases.next();
+      while (!r.done) r = phases.next();
+      const plan = r.value;
       helper.send(plan);
       trace(`create: plan sent (${plan.steps.length} steps)`);
       cg.create();

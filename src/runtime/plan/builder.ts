@@ -168,6 +168,14 @@ export class PlanBuilder {
     C("EXEC", [argv.length, ...argv, env.length, ...env], `exec ${JSON.stringify(argv)}`);
   }
 
+  /** The parent's steps, clone and after (complete once the child's begin): the clone step
+   *  knows where the child's start. */
+  head(): Step[] {
+    if (!this.clone) throw new CompileError("plan has no clone step");
+    this.clone.args[1] = this.parent.length + this.post.length;
+    return [...this.parent, ...this.post];
+  }
+
   build(): Plan {
     if (!this.clone) throw new CompileError("plan has no clone step");
     this.clone.args[1] = this.parent.length + this.post.length;

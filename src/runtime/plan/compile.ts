@@ -85,7 +85,23 @@ const DEV_SYMLINKS: [string, string][] = [
   ["/proc/self/fd/2", "/dev/stderr"],
 ];
 
+/** The steps up to the child's (parent, clone, parent after clone), compiled first. `split`: the
+ *  parent does not wait before clone (the child joins its cgroup itself), so the helper may get
+ *  these alone and clone while the child's steps are compiled (HelperRun.sendHead). */
+export interface PlanHead {
+  steps: Step[];
+  split: boolean;
+}
+
 export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
+  const phases = compileInPhases(spec, ctx);
+  let r = phases.next();
+  while (!r.done) r = phases.next();
+  return r.value;
+}
+
+/** compilePlan in two parts: yields the head, then returns the whole plan. */
+export function* compileInPhases(spec: Spec, ctx: CompileContext): Generator<PlanHead, Plan, void> {
   // No process (the spec allows it at create): the environment is made, and `start` refuses.
   const proc = spec.process ?? { user: { uid: 0, gid: 0 }, cwd: "/", args: [] };
   const isDir = ctx.isDirectory ?? defaultIsDirectory;
@@ -163,15 +179,27 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
   if (ctx.execFifo) Q("CLOSE", [b.fd.fifo], `close the exec fifo ${b.fd.fifo} (the child waits on it)`);
   // a monitor whose child joined the cgroup never was in it: nothing to leave
   b.parentAfterClone(proc, ctx.mode, mon, childJoins ? undefined : ctx.leaveCgroup);
+  yield { steps: b.head(), split: childJoins };
 
   // --- child: identity and rootfs ----------------------------------------------------------
   C("DUMPABLE", [0], "stay non-dumpable until exec");
-  if (childJoins) {
-    C("WAIT_GO", [b.fd.go], "wait until the cgroup is made");
-    for (const f of ctx.cgroupProcs) C("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
-  }
-  // (a child of a new user namespace holds CAP_SYS_ADMIN there from birth)
-  if (unshareCgroupNs) C("UNSHARE", [NS_CLONE_FLAG.cgroup!], "new cgroup namespace, rooted at the container's cgroup");
+  // A child that joins its cgroup itself does so as late as it can: the mounts that show no
+  // cgroup (proc, /dev, sysfs, ...) overlap with TypeScript making the cgroup. It joins before
+  // the first mount that shows one (its cgroup namespace is rooted where it joined), at the
+  // latest after the mounts and devices, before the hooks and pivot_root.
+  let inCgroup = false;
+  const joinCgroup = (): void => {
+    if (inCgroup) return;
+    inCgroup = true;
+    if (childJoins) {
+      C("WAIT_GO", [b.fd.go], "wait until the cgroup is made");
+      for (const f of ctx.cgroupProcs) C("WRITE_FILE", [f, "0"], `join cgroup ${posix.dirname(f)}`);
+    }
+    // (a child of a new user namespace holds CAP_SYS_ADMIN there from birth)
+    if (unshareCgroupNs) C("UNSHARE", [NS_CLONE_FLAG.cgroup!], "new cgroup namespace, rooted at the container's cgroup");
+  };
+  const lateJoin = childJoins && newMountNs && !joinedMount;
+  if (!lateJoin) joinCgroup();
   if (joinedMount) C("SETNS", [joinedMount.path!, NS_CLONE_FLAG.mount!], `join mount namespace ${joinedMount.path}`);
   if (userns) {
     C("WAIT_PARENT", [], "wait for the uid/gid maps");
@@ -196,9 +224,13 @@ export function compilePlan(spec: Spec, ctx: CompileContext): Plan {
       const m = ctx.rootfsMount;
       C("MOUNT", [m.source, root, m.fstype, 0, m.data], `mount ${m.fstype} on ${root} (the container's root)`);
     } else C("MOUNT", [root, root, "", MS.BIND | MS.REC, ""], `bind the rootfs ${root} onto itself`);
-    for (const m of spec.mounts ?? []) compileMount(m, { ctx, root, userns, isNew, isDir, C });
+    for (const m of spec.mounts ?? []) {
+      if (showsCgroups(m)) joinCgroup();
+      compileMount(m, { ctx, root, userns, isNew, isDir, C });
+    }
     compileDevices(spec, { root, userns, C, hasDevTmpfs: (spec.mounts ?? []).some((m) => clean(m.destination) === "/dev") });
     if (proc.terminal) C("MKFILE_IN_ROOT", [root, "/dev/console", 0o600], "create /dev/console (the pty is bound on it)");
+    joinCgroup();
     if (ctx.hookSync) C("HOOK_SYNC", [b.fd.resume], "pause for the prestart/createRuntime/createContainer hooks");
     if (ctx.noPivot) C("MOVE_ROOT", [root], `move ${root} to / and chroot (no pivot_root)`);
     else C("PIVOT_ROOT", [root], `pivot_root to ${root}`);
@@ -247,6 +279,12 @@ interface MountCtx {
   isNew: (t: string) => boolean;
   isDir: (p: string) => boolean;
   C: (op: Step["op"], args: Arg[], what: string) => void;
+}
+
+/** A mount whose content depends on the cgroup the child is in (or on its cgroup namespace). */
+function showsCgroups(m: Mount): boolean {
+  const under = (p: string | undefined) => !!p && (clean(p) === "/sys/fs/cgroup" || clean(p).startsWith("/sys/fs/cgroup/"));
+  return m.type === "cgroup" || m.type === "cgroup2" || under(m.destination) || under(m.source);
 }
 
 function compileMount(m: Mount, mc: MountCtx): void {

@@ -2,24 +2,35 @@
 // Runs once per container, interpreted (the JIT is still cold): one buffer and one DataView, no
 // per-argument arrays, views or BigInts.
 import { Op } from "./ops.ts";
-import type { Plan } from "./types.ts";
+import type { Plan, Step } from "./types.ts";
 
 const enc = new TextEncoder();
 
 export function encodePlan(plan: Plan): Uint8Array {
+  return encode(plan.steps, 0);
+}
+
+/** What the helper reads: a u32 byte length, then the steps as a plan (native/plan.h). */
+export function encodeFrame(steps: Step[]): Uint8Array {
+  const out = encode(steps, 4);
+  new DataView(out.buffer, out.byteOffset).setUint32(0, out.length - 4, true);
+  return out;
+}
+
+function encode(steps: Step[], at: number): Uint8Array {
   // upper bound: header, 4 per step, 9 per number, 6 + 3 bytes per UTF-16 unit per string
-  let max = 12;
-  for (const step of plan.steps) {
+  let max = at + 12;
+  for (const step of steps) {
     max += 4;
     for (const a of step.args) max += typeof a === "number" || typeof a === "bigint" ? 9 : typeof a === "string" ? 6 + 3 * a.length : 6 + a.length;
   }
   const out = new Uint8Array(max);
   const dv = new DataView(out.buffer);
-  out.set([0x42, 0x50, 0x4c, 0x4e], 0); // "BPLN"
-  dv.setUint32(4, 1, true);
-  dv.setUint32(8, plan.steps.length, true);
-  let off = 12;
-  for (const step of plan.steps) {
+  out.set([0x42, 0x50, 0x4c, 0x4e], at); // "BPLN"
+  dv.setUint32(at + 4, 2, true);
+  dv.setUint32(at + 8, steps.length, true);
+  let off = at + 12;
+  for (const step of steps) {
     dv.setUint16(off, Op[step.op], true);
     dv.setUint16(off + 2, step.args.length, true);
     off += 4;
