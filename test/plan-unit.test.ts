@@ -115,6 +115,37 @@ describe("plan compiler", () => {
     assert.ok(!plain.steps.some((s) => s.op === "WAIT_GO"));
   });
 
+  it("cgroup gate (v1): the head (up to the child's steps) comes first; the child joins before the first mount that shows cgroups", async () => {
+    const { compileInPhases } = await import("../src/runtime/plan/compile.ts");
+    const spec = defaultSpec({ terminal: false });
+    const phases = compileInPhases(spec, ctx({ cgroupGate: true }));
+    const head = phases.next();
+    assert.ok(!head.done && head.value.split, "the child joins itself: the head may go alone");
+    let r = phases.next();
+    while (!r.done) r = phases.next();
+    const plan = r.value;
+    const steps = head.done ? [] : head.value.steps;
+    const clone = steps.findIndex((s) => s.op === "CLONE");
+    assert.equal(Number(steps[clone]!.args[1]), steps.length, "the child's steps start where the head ends");
+    assert.ok(steps.every((s) => s.who === "parent"));
+    assert.deepEqual(plan.steps.slice(0, steps.length), steps);
+    const at = (re: RegExp) => plan.steps.findIndex((s) => re.test(s.what));
+    const go = plan.steps.findIndex((s) => s.op === "WAIT_GO");
+    assert.ok(at(/^mount sysfs on \/sys/) < go && at(/^mount proc/) < go, "proc and sysfs are mounted before the gate");
+    assert.ok(go < at(/mount point \/sys\/fs\/cgroup$/) && go < at(/^mount cgroup/), "the cgroup mounts come after the join");
+    assert.ok(go < plan.steps.findIndex((s) => s.op === "PIVOT_ROOT"));
+    // without a cgroup mount: the join comes after the mounts and devices, before pivot_root
+    const bare = defaultSpec({ terminal: false });
+    bare.mounts = bare.mounts!.filter((m) => m.type !== "cgroup");
+    const p2 = compilePlan(bare, ctx({ cgroupGate: true }));
+    const go2 = p2.steps.findIndex((s) => s.op === "WAIT_GO");
+    assert.ok(go2 > p2.steps.findIndex((s) => s.op === "MKNOD_IN_ROOT") && go2 < p2.steps.findIndex((s) => s.op === "PIVOT_ROOT"));
+    // a parent that waits before clone (user namespace, v2 clone into the cgroup): not split
+    const dir = "/sys/fs/cgroup/berth/c1";
+    const v2 = compileInPhases(defaultSpec({ terminal: false }), ctx({ cgroupGate: true, cgroupVersion: 2, cgroupProcs: [`${dir}/cgroup.procs`], cloneIntoCgroup: dir })).next();
+    assert.ok(!v2.done && !v2.value.split);
+  });
+
   it("cgroup gate with a user namespace, or into a v2 cgroup: the helper waits before it joins or clones", () => {
     const spec = defaultSpec({ terminal: false });
     spec.linux!.namespaces!.push({ type: "user" });
