@@ -172,9 +172,13 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       helper.send(plan);
       trace(`create: plan sent (${plan.steps.length} steps)`);
       cg.create();
-      cg.apply(spec.linux?.resources ?? {});
+      // the child may join as soon as the directories exist; the limits are written while it
+      // sets up its root (as runc sets them once its init is set up): its own code runs only
+      // after start, and a failed write stops create here
       helper.go();
-      trace("create: cgroup ready");
+      trace("create: cgroup made");
+      cg.apply(spec.linux?.resources ?? {});
+      trace("create: cgroup limits written");
     } else {
       try {
         cg.create();
