@@ -8,6 +8,9 @@ export interface DirEntry { name: string; dir: boolean }
 export interface CgroupFs {
   /** one level; throws EEXIST / ENOENT like mkdir(2) */
   mkdir(path: string): void;
+  /** mkdir -p: the first directory it made (the others below it are new too), or undefined
+   *  when the path existed; a level made meanwhile by someone else is fine */
+  mkdirp(path: string): string | undefined;
   rmdir(path: string): void;
   read(path: string): string;
   /** open O_WRONLY (never creates), write the whole value in one write(2) */
@@ -42,6 +45,8 @@ function wrap<T>(op: string, path: string, f: () => T): T {
 
 export const realFs: CgroupFs = {
   mkdir: (p) => wrap("mkdir", p, () => nfs.mkdirSync(p, { mode: 0o755 })),
+  // one native call instead of a check and a mkdir per level from JavaScript
+  mkdirp: (p) => wrap("mkdir", p, () => nfs.mkdirSync(p, { mode: 0o755, recursive: true })),
   rmdir: (p) => wrap("rmdir", p, () => nfs.rmdirSync(p)),
   read: (p) => wrap("read", p, () => nfs.readFileSync(p, "utf8")),
   write: (p, v) =>
@@ -89,6 +94,13 @@ export class MemFs implements CgroupFs {
     if (!this.dirs.has(parent(p))) throw new CgroupError("mkdir", p, "ENOENT");
     this.dirs.add(p);
     for (const [k, v] of Object.entries(this.populate(p))) this.files.set(`${p}/${k}`, v);
+  }
+
+  mkdirp(p: string): string | undefined {
+    if (this.dirs.has(p)) return undefined;
+    const first = this.dirs.has(parent(p)) ? undefined : this.mkdirp(parent(p));
+    this.mkdir(p);
+    return first ?? p;
   }
 
   rmdir(p: string): void {
@@ -147,25 +159,22 @@ function parent(p: string): string {
 }
 
 /**
- * mkdir -p below root that tolerates concurrent creators (EEXIST) and a shared parent being
- * removed by another container's destroy between our steps (ENOENT: start over, a few times).
+ * mkdir -p below root, returning the levels it made (top-down), that tolerates concurrent
+ * creators (EEXIST) and a shared parent being removed by another container's destroy between
+ * our steps (ENOENT: start over, a few times). A made level that is not one of ours (never
+ * expected) returns none: callers then check every level (v1 cpuset).
  */
 export function mkdirAll(fs: CgroupFs, root: string, rel: string): string[] {
-  const created: string[] = [];
+  const levels: string[] = [];
+  let cur = root;
+  for (const part of rel.split("/").filter(Boolean)) levels.push((cur = `${cur}/${part}`));
+  if (levels.length === 0) return [];
   for (let attempt = 0; ; attempt++) {
-    let cur = root;
     try {
-      for (const part of rel.split("/").filter(Boolean)) {
-        cur = `${cur}/${part}`;
-        if (fs.exists(cur)) continue;
-        try {
-          fs.mkdir(cur);
-          created.push(cur);
-        } catch (e) {
-          if (!(e instanceof CgroupError) || e.code !== "EEXIST") throw e;
-        }
-      }
-      return created;
+      const first = fs.mkdirp(levels[levels.length - 1]!);
+      // the levels from the first one made down to the leaf (none: all existed)
+      const at = first === undefined ? levels.length : levels.indexOf(first);
+      return at < 0 ? [] : levels.slice(at);
     } catch (e) {
       if (!(e instanceof CgroupError) || e.code !== "ENOENT" || attempt >= 3) throw e;
     }
