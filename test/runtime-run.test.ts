@@ -412,9 +412,8 @@ describe("lifecycle", () => {
   });
 
   it("a cgroup that fails after the plan went out leaves no process, state or cgroup (the waiting child gives up)", () => {
-    // the helper clones while create makes the cgroup; a limit the kernel refuses (a cpu this
-    // machine lacks) fails create after the child exists and has joined the cgroup (the limits
-    // are written while it sets up its root)
+    // the helper clones while create makes the cgroup; a write the kernel refuses (a cpu this
+    // machine lacks) fails create after the child exists, waiting to join at WAIT_GO
     const helpers = () => new Set(readdirSync("/proc").filter((p) => /^\d+$/.test(p) && (() => { try { return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(helperPath()); } catch { return false; } })()));
     const before = helpers();
     const b = bundle(["true"], (s) => (s.linux!.resources = { ...s.linux!.resources, cpu: { cpus: "1023" } }));

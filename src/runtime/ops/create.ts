@@ -172,13 +172,9 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       helper.send(plan);
       trace(`create: plan sent (${plan.steps.length} steps)`);
       cg.create();
-      // the child may join as soon as the directories exist; the limits are written while it
-      // sets up its root (as runc sets them once its init is set up): its own code runs only
-      // after start, and a failed write stops create here
-      helper.go();
-      trace("create: cgroup made");
       cg.apply(spec.linux?.resources ?? {});
-      trace("create: cgroup limits written");
+      helper.go();
+      trace("create: cgroup ready");
     } else {
       try {
         cg.create();
