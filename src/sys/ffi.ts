@@ -85,7 +85,10 @@ function fail(call: string, path: string): never {
   throw new SysError(call, errnoName(e) ?? `errno ${e}`, e, path);
 }
 
-const cstr = (s: string): Buffer => Buffer.from(s + "\0", "utf8");
+// TextEncoder, not Buffer.from: Buffer's first use costs ~0.25 ms of a compiled command, and the
+// quick paths of start and delete use nothing else of it
+const utf8 = new TextEncoder();
+const cstr = (s: string): Uint8Array => utf8.encode(s + "\0");
 
 /** lsetxattr(2): set an extended attribute without following a final symlink. */
 export function lsetxattr(path: string, name: string, value: Uint8Array): void {

@@ -172,6 +172,9 @@ export async function createContainer(store: StateStore, o: CreateOptions): Prom
       helper.send(plan);
       trace(`create: plan sent (${plan.steps.length} steps)`);
       cg.create();
+      // the limits before go, not while the child sets up its root: it makes the device nodes
+      // after it joins, and a devices list half written ("a" denied, the allows not yet) refuses
+      // its mknod (runc makes them before it writes any limit)
       cg.apply(spec.linux?.resources ?? {});
       helper.go();
       trace("create: cgroup ready");
