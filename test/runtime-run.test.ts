@@ -355,6 +355,42 @@ describe("lifecycle", () => {
     assert.equal(rt(root, ["state", id]).code, 1);
   });
 
+  it("containers created, started and deleted in parallel all succeed, sharing and removing berth's parent cgroup", async () => {
+    // creates make /berth and its cpuset values while deletes remove it (the last one out):
+    // mkdir -p, cpuset filling and rmdir of the shared parent race here
+    const b = bundle(["true"]);
+    const io = mkdtempSync(join(tmpdir(), "berth-rt-par-"));
+    const run = (args: string[], tag: string): Promise<string | undefined> =>
+      new Promise((done) => {
+        const err = openSync(join(io, tag), "w+");
+        const p = spawn(RUNTIME, ["--root", root, ...args], { stdio: ["ignore", "ignore", err] });
+        p.on("exit", (code) => {
+          closeSync(err);
+          done(code === 0 ? undefined : `${args.join(" ")}: exit ${code}: ${readFileSync(join(io, tag), "utf8")}`);
+        });
+      });
+    const worker = async (w: number): Promise<string[]> => {
+      const failures: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const id = `par-${w}-${i}`;
+        for (const args of [["create", "--bundle", b.dir, id], ["start", id], ["delete", "--force", id]]) {
+          const f = await run(args, `${id}-${args[0]}`);
+          if (f) failures.push(f);
+        }
+      }
+      return failures;
+    };
+    try {
+      const failures = (await Promise.all([0, 1, 2, 3].map(worker))).flat();
+      assert.deepEqual(failures, []);
+      assert.deepEqual(readdirSync(root).filter((d) => d.startsWith("par-")), [], "state left behind");
+      const parents = Object.values(v2 ? { "": "/sys/fs/cgroup/berth" } : Object.fromEntries([...cgroupMounts().v1.values()].map((m) => [m, `${m}/berth`])));
+      for (const p of parents) if (existsSync(p)) assert.deepEqual(readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.startsWith("par-")).map((d) => d.name), [], `cgroups left in ${p}`);
+    } finally {
+      rmSync(io, { recursive: true, force: true });
+    }
+  });
+
   it("delete of a stopped container kills what its init left in the cgroup, then removes it", async () => {
     // no pid namespace: the init's background child outlives it, still in the container's cgroup
     const id = "leftover-1";
