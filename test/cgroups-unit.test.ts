@@ -10,6 +10,7 @@ import {
 } from "../src/runtime/cgroups/index.ts";
 import type { LinuxResources } from "../src/runtime/spec.ts";
 import { kernelClonesIntoCgroup } from "../src/runtime/cgroups/detect.ts";
+import { mkdirAll } from "../src/runtime/cgroups/fs.ts";
 import { cloneIntoCgroupDir } from "../src/runtime/ops/plan-context.ts";
 
 const R = "/sys/fs/cgroup";
@@ -282,6 +283,21 @@ describe("v1 lifecycle on a fake fs", () => {
     assert.equal(fs2.read(`${R}/cpuset/berth/cpuset.cpus`), "0-1");
     assert.equal(fs2.read(`${R}/cpuset/berth/c1/cpuset.cpus`), "0-1");
     assert.equal(fs2.read(`${R}/cpuset/berth/c1/cpuset.mems`), "0");
+  });
+  it("mkdirAll returns the levels it made, retries a parent removed meanwhile, and refuses a missing hierarchy", () => {
+    const fs = fakeV1Host();
+    assert.deepEqual(mkdirAll(fs, `${R}/memory`, "/berth/a"), [`${R}/memory/berth`, `${R}/memory/berth/a`]);
+    assert.deepEqual(mkdirAll(fs, `${R}/memory`, "/berth/b"), [`${R}/memory/berth/b`]);
+    assert.deepEqual(mkdirAll(fs, `${R}/memory`, "/berth/b"), []);
+    // another container's destroy removed the shared parent between two of our steps: once, then fine
+    const mkdirp = fs.mkdirp.bind(fs);
+    let raced = 0;
+    fs.mkdirp = (p: string) => (raced++ === 0 ? (() => { throw new CgroupError("mkdir", p, "ENOENT"); })() : mkdirp(p));
+    assert.deepEqual(mkdirAll(fs, `${R}/memory`, "/berth/c"), [`${R}/memory/berth/c`]);
+    assert.equal(raced, 2);
+    fs.mkdirp = mkdirp;
+    // no hierarchy mounted where the manager expects one: an error, not directories on the cgroup tmpfs
+    assert.throws(() => mkdirAll(fs, `${R}/nosuch`, "/berth/a"), /mkdir .*\/nosuch: ENOENT \(no cgroup hierarchy is mounted there\)/);
   });
   it("apply writes the plan; EINVAL ordering is retried; bfq weight fallback", () => {
     const fs = fakeV1Host();

@@ -161,24 +161,27 @@ function parent(p: string): string {
 /**
  * mkdir -p below root, returning the levels it made (top-down), that tolerates concurrent
  * creators (EEXIST) and a shared parent being removed by another container's destroy between
- * our steps (ENOENT: start over, a few times). A made level that is not one of ours (never
- * expected) returns none: callers then check every level (v1 cpuset).
+ * our steps (ENOENT: start over, a few times).
  */
 export function mkdirAll(fs: CgroupFs, root: string, rel: string): string[] {
   const levels: string[] = [];
   let cur = root;
   for (const part of rel.split("/").filter(Boolean)) levels.push((cur = `${cur}/${part}`));
   if (levels.length === 0) return [];
+  let first: string | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      const first = fs.mkdirp(levels[levels.length - 1]!);
-      // the levels from the first one made down to the leaf (none: all existed)
-      const at = first === undefined ? levels.length : levels.indexOf(first);
-      return at < 0 ? [] : levels.slice(at);
+      first = fs.mkdirp(levels[levels.length - 1]!);
+      break;
     } catch (e) {
       if (!(e instanceof CgroupError) || e.code !== "ENOENT" || attempt >= 3) throw e;
     }
   }
+  // the levels from the first one made down to the leaf (none: all existed)
+  const at = first === undefined ? levels.length : levels.indexOf(first);
+  // made above the first level: the hierarchy's own mount point was missing
+  if (at < 0) throw new CgroupError("mkdir", root, "ENOENT", "no cgroup hierarchy is mounted there");
+  return levels.slice(at);
 }
 
 /** rmdir with a bounded retry on EBUSY (tasks still exiting); ENOENT is success. */
