@@ -85,18 +85,27 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
   const ready = new Promise<number>((res, rej) => ((resolveReady = res), (rejectReady = rej)));
   pid.catch(() => {});
   ready.catch(() => {});
-  let buf = Buffer.alloc(0);
+  // plain typed arrays, not Buffer: its first use costs a compiled create ~0.15 ms
+  let buf: Uint8Array = new Uint8Array(0);
   let settled = false;
   const onData = (chunk: Uint8Array) => {
-    buf = Buffer.concat([buf, chunk]);
+    if (buf.length === 0) buf = chunk;
+    else {
+      const joined = new Uint8Array(buf.length + chunk.length);
+      joined.set(buf);
+      joined.set(chunk, buf.length);
+      buf = joined;
+    }
     while (buf.length >= REPORT_SIZE) {
-      const rec = buf.subarray(0, REPORT_SIZE);
+      const rec = new DataView(buf.buffer, buf.byteOffset, REPORT_SIZE);
+      const text = buf.subarray(16, REPORT_SIZE);
       buf = buf.subarray(REPORT_SIZE);
-      const kind = rec.readUInt32LE(0);
-      const step = rec.readInt32LE(4);
-      const err = rec.readInt32LE(8);
-      const value = rec.readInt32LE(12);
-      const detail = rec.subarray(16).toString("utf8").replace(/\0.*$/s, "");
+      const kind = rec.getUint32(0, true);
+      const step = rec.getInt32(4, true);
+      const err = rec.getInt32(8, true);
+      const value = rec.getInt32(12, true);
+      const nul = text.indexOf(0);
+      const detail = kind === Report.ERROR ? new TextDecoder().decode(nul < 0 ? text : text.subarray(0, nul)) : "";
       if (kind === Report.HOOKS) {
         const resume = io.resumeFd;
         if (resume === undefined) continue;
