@@ -298,6 +298,7 @@ describe("v1 lifecycle on a fake fs", () => {
     fs.mkdirp = mkdirp;
     // no hierarchy mounted where the manager expects one: an error, not directories on the cgroup tmpfs
     assert.throws(() => mkdirAll(fs, `${R}/nosuch`, "/berth/a"), /mkdir .*\/nosuch: ENOENT \(no cgroup hierarchy is mounted there\)/);
+    assert.ok(![...fs.dirs].some((d) => d.startsWith(`${R}/nosuch`)), "what mkdir -p made there is removed");
   });
   it("apply writes the plan; EINVAL ordering is retried; bfq weight fallback", () => {
     const fs = fakeV1Host();

@@ -384,7 +384,8 @@ describe("lifecycle", () => {
       const failures = (await Promise.all([0, 1, 2, 3].map(worker))).flat();
       assert.deepEqual(failures, []);
       assert.deepEqual(readdirSync(root).filter((d) => d.startsWith("par-")), [], "state left behind");
-      const parents = Object.values(v2 ? { "": "/sys/fs/cgroup/berth" } : Object.fromEntries([...cgroupMounts().v1.values()].map((m) => [m, `${m}/berth`])));
+      const mounts = cgroupMounts();
+      const parents = v2 ? [`${mounts.v2}/berth`] : [...new Set(mounts.v1.values())].map((m) => `${m}/berth`);
       for (const p of parents) if (existsSync(p)) assert.deepEqual(readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.startsWith("par-")).map((d) => d.name), [], `cgroups left in ${p}`);
     } finally {
       rmSync(io, { recursive: true, force: true });

@@ -129,6 +129,8 @@ export function startHelper(io: HelperStdio = {}): HelperRun {
         rejectReady(e);
       }
     }
+    // a part of a record waits for the next read: our own copy, not a view of the reader's chunk
+    if (buf.length > 0) buf = buf.slice();
   };
   const stopFollowing = child.follow(syncFd, onData, () => {
     if (!settled) {

@@ -179,8 +179,19 @@ export function mkdirAll(fs: CgroupFs, root: string, rel: string): string[] {
   }
   // the levels from the first one made down to the leaf (none: all existed)
   const at = first === undefined ? levels.length : levels.indexOf(first);
-  // made above the first level: the hierarchy's own mount point was missing
-  if (at < 0) throw new CgroupError("mkdir", root, "ENOENT", "no cgroup hierarchy is mounted there");
+  if (at < 0) {
+    // made above the first level: the hierarchy's own mount point was missing. What mkdir -p
+    // made there (on the tmpfs that holds the mount points) goes again, leaf first.
+    for (let d = levels[levels.length - 1]!; ; d = parent(d)) {
+      try {
+        fs.rmdir(d);
+      } catch {
+        /* best effort */
+      }
+      if (d === first || d === "/") break;
+    }
+    throw new CgroupError("mkdir", root, "ENOENT", "no cgroup hierarchy is mounted there");
+  }
   return levels.slice(at);
 }
 
