@@ -97,7 +97,7 @@ export class MemFs implements CgroupFs {
   }
 
   mkdirp(p: string): string | undefined {
-    if (this.dirs.has(p)) return undefined;
+    if (p === "/" || this.dirs.has(p)) return undefined;
     const first = this.dirs.has(parent(p)) ? undefined : this.mkdirp(parent(p));
     this.mkdir(p);
     return first ?? p;
