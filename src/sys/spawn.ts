@@ -39,11 +39,10 @@ function spawnBun(path: string, args: string[], stdio: StdioSlot[], detached: bo
     exited,
     kill: (sig) => p.kill(sig),
     writeAndClose(fd, data) {
-      const our = ours[fd]!;
       try {
-        for (let off = 0; off < data.length; ) off += writeSync(our, data, off);
+        this.write(fd, data);
       } finally {
-        closeSync(our);
+        closeSync(ours[fd]!);
         open.delete(fd);
       }
     },

@@ -158,15 +158,21 @@ function parent(p: string): string {
   return i <= 0 ? "/" : p.slice(0, i);
 }
 
+/** The directories from the first level below `root` down to `root` + `rel`, top-down. */
+export function levelsBelow(root: string, rel: string): string[] {
+  const levels: string[] = [];
+  let cur = root;
+  for (const part of rel.split("/").filter(Boolean)) levels.push((cur = `${cur}/${part}`));
+  return levels;
+}
+
 /**
  * mkdir -p below root, returning the levels it made (top-down), that tolerates concurrent
  * creators (EEXIST) and a shared parent being removed by another container's destroy between
  * our steps (ENOENT: start over, a few times).
  */
 export function mkdirAll(fs: CgroupFs, root: string, rel: string): string[] {
-  const levels: string[] = [];
-  let cur = root;
-  for (const part of rel.split("/").filter(Boolean)) levels.push((cur = `${cur}/${part}`));
+  const levels = levelsBelow(root, rel);
   if (levels.length === 0) return [];
   let first: string | undefined;
   for (let attempt = 0; ; attempt++) {

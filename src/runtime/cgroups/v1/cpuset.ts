@@ -2,7 +2,7 @@
 // are set, so create() copies the parent's values into every level (see ensureCpuset).
 import type { Controller } from "../common.ts";
 import { w } from "../common.ts";
-import type { CgroupFs } from "../fs.ts";
+import { levelsBelow, type CgroupFs } from "../fs.ts";
 
 export const cpuset: Controller = {
   name: "cpuset",
@@ -22,9 +22,7 @@ export const cpuset: Controller = {
  * was made, each level is checked and filled from its parent.
  */
 export function ensureCpuset(fs: CgroupFs, root: string, leafRel: string, created: string[] = []): void {
-  const levels: string[] = [];
-  let cur = root;
-  for (const part of leafRel.split("/").filter(Boolean)) levels.push((cur = `${cur}/${part}`));
+  const levels = levelsBelow(root, leafRel);
   const firstNew = created.length ? levels.indexOf(created[0]!) : -1;
   if (firstNew >= 0 && levels.slice(firstNew).every((l, i) => created[i] === l)) {
     const source = firstNew === 0 ? root : levels[firstNew - 1]!;
