@@ -6,6 +6,7 @@ import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { helperPath } from "../src/sys/paths.ts";
 import { spawnHelper } from "../src/sys/spawn.ts";
 import { encodeFrame } from "../src/runtime/plan/encode.ts";
+import { startHelper } from "../src/runtime/helper.ts";
 
 const accessMode = (pid: number, fd: number): number | undefined => {
   const f = `/proc/${pid}/fdinfo/${fd}`;
@@ -40,5 +41,17 @@ describe("berth-init fd steps", () => {
       child.kill("SIGKILL");
       await child.exited;
     }
+  });
+
+  it("a failed step comes back as an error naming the step, its errno and berth-init's detail", async () => {
+    // CLOSE takes one integer: a string is refused when the frame is checked, before any step runs
+    const h = startHelper({ stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    h.send({ steps: [{ op: "CLOSE", args: ["not a number"], what: "close fd x", who: "parent" }], planFd: 3, syncFd: 4 });
+    await assert.rejects(h.ready, (e: Error) => {
+      // the detail is the report's text up to its NUL, nothing after it
+      assert.equal(e.message, "close fd x: EINVAL (invalid argument) (malformed step) (step 0)");
+      return true;
+    });
+    await h.exit;
   });
 });
